@@ -1,0 +1,1 @@
+"""caremap.link."""
