@@ -28,7 +28,9 @@ def pytest_collection_modifyitems(config, items):
         if len(set(kinds)) != 1:
             bad.append(f"{item.nodeid}: {sorted(set(kinds)) or 'no kind'}")
         if "engine" in kinds and not _java():
-            item.add_marker(pytest.mark.skip(reason="Spark engine tests need Java 17+ (no `java` found)"))
+            item.add_marker(
+                pytest.mark.skip(reason="Spark engine tests need Java 17+ (no `java` found)")
+            )
     if bad:
         raise pytest.UsageError(
             "each test needs exactly one kind marker (" + ", ".join(KINDS) + "):\n" + "\n".join(bad)

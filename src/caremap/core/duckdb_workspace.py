@@ -47,7 +47,9 @@ class DuckDBWorkspace(Workspace):
     ) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():
-            raise WorkspaceError(f"no workspace at {self.path}; run `caremap demo` or `caremap ingest`")
+            raise WorkspaceError(
+                f"no workspace at {self.path}; run `caremap demo` or `caremap ingest`"
+            )
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         config = {"memory_limit": memory_limit}
@@ -105,6 +107,44 @@ class DuckDBWorkspace(Workspace):
                     )
             finally:
                 self.con.unregister("_caremap_incoming")
+
+    def register_temp(self, name: str, data: pa.Table) -> None:
+        with self._lock:
+            self.con.register(name, _to_arrow(data))
+
+    def unregister_temp(self, name: str) -> None:
+        with self._lock:
+            self.con.unregister(name)
+
+    def upsert(self, name: str, query: str, key: tuple[str, ...]) -> int:
+        keys = ", ".join(f'"{k}"' for k in key)
+        with self._lock:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _caremap_upsert AS {query}")
+            try:
+                (replaced,) = self.con.execute(
+                    f"SELECT count(*) FROM {name} WHERE ({keys}) IN "
+                    f"(SELECT ({keys}) FROM _caremap_upsert)"
+                    if len(key) > 1
+                    else f"SELECT count(*) FROM {name} WHERE {keys} IN "
+                    f"(SELECT {keys} FROM _caremap_upsert)"
+                ).fetchone()
+                if replaced:
+                    self.con.execute(
+                        f"DELETE FROM {name} t USING _caremap_upsert u WHERE "
+                        + " AND ".join(f't."{k}" = u."{k}"' for k in key)
+                    )
+                self.con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _caremap_upsert")
+            finally:
+                self.con.execute("DROP TABLE IF EXISTS _caremap_upsert")
+            return int(replaced)
+
+    def insert_select(self, name: str, query: str) -> None:
+        with self._lock:
+            self.con.execute(f"INSERT INTO {name} BY NAME {query}")
+
+    def delete_where(self, name: str, condition: str) -> None:
+        with self._lock:
+            self.con.execute(f"DELETE FROM {name} WHERE {condition}")
 
     def drop_table(self, name: str) -> None:
         with self._lock:

@@ -36,7 +36,9 @@ def spark_session():
     if _SESSION is not None:
         return _SESSION
     if not java_available():
-        raise WorkspaceError("the Spark engine needs Java 17+; install a JDK or use --engine duckdb")
+        raise WorkspaceError(
+            "the Spark engine needs Java 17+; install a JDK or use --engine duckdb"
+        )
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -144,6 +146,30 @@ class SparkWorkspace(Workspace):
             # Materialise before the view it reads is swapped.
             sdf = self.spark.createDataFrame(sdf.toPandas(), schema=existing.schema)
         self._stage(name, sdf)
+
+    def register_temp(self, name: str, data: pa.Table) -> None:
+        self.spark.createDataFrame(data).createOrReplaceTempView(spark_view_name(name))
+
+    def unregister_temp(self, name: str) -> None:
+        self.spark.catalog.dropTempView(spark_view_name(name))
+
+    def upsert(self, name: str, query: str, key: tuple[str, ...]) -> int:
+        new = self.spark_sql(query).cache()
+        new.createOrReplaceTempView("_caremap_upsert")
+        existing = self.spark.table(spark_view_name(name))
+        replaced = existing.join(new.select(*key).distinct(), list(key), "left_semi").count()
+        kept = existing.join(new.select(*key).distinct(), list(key), "left_anti")
+        self._stage(name, kept.unionByName(new.select(*existing.columns)))
+        new.unpersist()
+        return int(replaced)
+
+    def insert_select(self, name: str, query: str) -> None:
+        existing = self.spark.table(spark_view_name(name))
+        new = self.spark_sql(query)
+        self._stage(name, existing.unionByName(new.select(*existing.columns)))
+
+    def delete_where(self, name: str, condition: str) -> None:
+        self.create_table_as(name, f"SELECT * FROM {name} WHERE NOT coalesce({condition}, FALSE)")
 
     def drop_table(self, name: str) -> None:
         if self.has_table(name):

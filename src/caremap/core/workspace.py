@@ -68,6 +68,28 @@ class Workspace(ABC):
         """Store an Arrow table or pandas DataFrame as table ``name``."""
 
     @abstractmethod
+    def register_temp(self, name: str, data: pa.Table) -> None:
+        """Expose an Arrow table to queries as a temporary view ``name``."""
+
+    @abstractmethod
+    def unregister_temp(self, name: str) -> None: ...
+
+    @abstractmethod
+    def upsert(self, name: str, query: str, key: tuple[str, ...]) -> int:
+        """Insert the rows of ``query`` into ``name``, replacing rows with the same key.
+
+        Returns how many existing rows were replaced. ``name`` must exist.
+        """
+
+    @abstractmethod
+    def insert_select(self, name: str, query: str) -> None:
+        """Append the rows of ``query`` (matched by column name) to existing table ``name``."""
+
+    @abstractmethod
+    def delete_where(self, name: str, condition: str) -> None:
+        """Delete the rows of ``name`` for which the SQL ``condition`` holds."""
+
+    @abstractmethod
     def drop_table(self, name: str) -> None:
         """Remove a table if it exists."""
 
@@ -113,9 +135,7 @@ class Workspace(ABC):
             for n in missing:
                 hint = PRODUCERS.get(n)
                 parts.append(f"{n} (run `{hint}`)" if hint else n)
-            raise WorkspaceError(
-                f"workspace {self.path} has no table {', '.join(parts)}"
-            )
+            raise WorkspaceError(f"workspace {self.path} has no table {', '.join(parts)}")
 
     def __enter__(self) -> Workspace:
         return self
