@@ -276,7 +276,7 @@ def _validation_sql(spec: schema.TableSpec, stage: str, typed: set[str]) -> str:
         elif c.check == "icd10_list":
             norm = f"NULLIF(replace(replace(upper({raw}), '.', ''), ' ', ''), '')"
         else:
-            norm = f"NULLIF(trim({raw}), '')" if c.type == "VARCHAR" else f"NULLIF(trim({raw}), '')"
+            norm = f"NULLIF(trim({raw}), '')"
         norm_cols.append(
             f"{norm} AS {quote_ident('n_' + c.name)}, {raw} AS {quote_ident('r_' + c.name)}"
         )
