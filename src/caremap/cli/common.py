@@ -89,3 +89,7 @@ def demo_step(order: int, name: str):
         return fn
 
     return deco
+
+
+# The app registers how to serve a workspace; `caremap demo` calls it last.
+SERVE_HOOKS: list[Callable[[Path, int], None]] = []
