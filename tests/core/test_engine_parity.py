@@ -1,5 +1,7 @@
 """Ingestion and a table-shaped aggregation give the same answer on DuckDB and Spark."""
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from caremap.core.ingest import ingest_path
@@ -31,6 +33,8 @@ ORDER BY setting, month
 def _run(ws, folder):
     reports = ingest_path(ws, folder)
     agg = ws.df(AGGREGATION)
+    pop = ws.df("SELECT sex, sum(population) AS n FROM population GROUP BY sex ORDER BY sex")
+    agg = agg.assign(pop_total=int(pop.n.sum()), pop_sexes=",".join(pop.sex))
     q = ws.df("SELECT row_number, field FROM quarantine ORDER BY row_number, field")
     rec = [(r.read, r.loaded, r.quarantined) for r in reports]
     again = ingest_path(ws, folder)
@@ -41,6 +45,19 @@ def test_ingest_and_aggregate_agree(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "activity.csv").write_text(ACTIVITY)
+    pq.write_table(
+        pa.table(
+            {
+                "area_code": ["E1", "E1", "E2", "E2"],
+                "year": pa.array([2023] * 4, pa.int32()),
+                "sex": ["M", "F", "1", "X9"],
+                "age_band": ["0", "0", "1-4", "1-4"],
+                "age_from": pa.array([0, 0, 1, 1], pa.int64()),
+                "population": pa.array([10, 12, 30, 31], pa.int64()),
+            }
+        ),
+        folder / "population.parquet",
+    )
     with open_workspace(tmp_path / "d.duckdb") as d:
         dres = _run(d, folder)
     s = open_workspace(tmp_path / "spark", engine="spark")
@@ -51,9 +68,11 @@ def test_ingest_and_aggregate_agree(tmp_path):
     assert agg_d["cost"].tolist() == pytest.approx(agg_s["cost"].tolist())
     assert agg_d["people"].tolist() == agg_s["people"].tolist()
     assert dres[1].values.tolist() == sres[1].values.tolist()
-    assert dres[2] == sres[2] == [(7, 4, 3)]
+    assert agg_d["pop_total"].tolist() == agg_s["pop_total"].tolist()
+    assert agg_d["pop_total"][0] == 52  # the row with sex X9 is quarantined
+    assert dres[2] == sres[2] == [(7, 4, 3), (4, 3, 1)]
     assert dres[3] == sres[3] == 4
-    assert dres[4] == sres[4] == 4
+    assert dres[4] == sres[4] == 4  # replaced on the second load of activity.csv
 
 
 def test_spark_transaction_rolls_back(tmp_path):
