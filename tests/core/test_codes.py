@@ -86,8 +86,18 @@ def test_postcodes(raw, norm, ok):
 
 @pytest.mark.parametrize(
     "code,ok",
-    [("J44.1", True), ("J441", True), ("I21", True), ("S72.00", True), ("J44X", True),
-     ("j18.9", True), ("U07.1", True), ("123", False), ("JJ4", False), ("J4", False)],
+    [
+        ("J44.1", True),
+        ("J441", True),
+        ("I21", True),
+        ("S72.00", True),
+        ("J44X", True),
+        ("j18.9", True),
+        ("U07.1", True),
+        ("123", False),
+        ("JJ4", False),
+        ("J4", False),
+    ],
 )
 def test_icd10(code, ok):
     assert codes.is_valid_icd10(code) is ok
@@ -95,16 +105,23 @@ def test_icd10(code, ok):
 
 @pytest.mark.parametrize(
     "code,ok",
-    [("W37.1", True), ("W371", True), ("H01", True), ("I01", False), ("W3", False),
-     ("W37.12", False), ("37.1", False)],
+    [
+        ("W37.1", True),
+        ("W371", True),
+        ("H01", True),
+        ("I01", False),
+        ("W3", False),
+        ("W37.12", False),
+        ("37.1", False),
+    ],
 )
 def test_opcs4(code, ok):
     assert codes.is_valid_opcs4(code) is ok
 
 
 @pytest.mark.parametrize(
-    "raw,norm", [("m", "M"), ("Female", "F"), ("1", "M"), ("2", "F"), ("9", "U"), ("0", "U"),
-                 ("q", None)]
+    "raw,norm",
+    [("m", "M"), ("Female", "F"), ("1", "M"), ("2", "F"), ("9", "U"), ("0", "U"), ("q", None)],
 )
 def test_sex(raw, norm):
     assert codes.normalise_sex(raw) == norm

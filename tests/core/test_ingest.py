@@ -43,14 +43,20 @@ def test_bad_rows_are_quarantined_with_row_field_and_reason(ws, tmp_path):
     q = ws.df("SELECT row_number, field, reason FROM quarantine ORDER BY row_number")
     assert q.row_number.tolist() == [4, 5, 6, 7, 8]
     assert q.field.tolist() == [
-        "source_system", "date_of_birth", "sex", "source_system", "source_system, record_id"
+        "source_system",
+        "date_of_birth",
+        "sex",
+        "source_system",
+        "source_system, record_id",
     ]
     assert "not one of" in q.reason[0] and "not a date" in q.reason[1]
     assert "duplicate key" in q.reason[4]
     log = ws.df("SELECT * FROM load_log")
     assert (log.rows_read == log.rows_loaded + log.rows_quarantined).all()
-    rec = ws.df("SELECT record_id, nhs_number, nhs_number_valid, date_of_birth, sex, postcode "
-                "FROM source_record ORDER BY record_id")
+    rec = ws.df(
+        "SELECT record_id, nhs_number, nhs_number_valid, date_of_birth, sex, postcode "
+        "FROM source_record ORDER BY record_id"
+    )
     assert rec.nhs_number_valid.tolist() == [True, False]
     assert rec.sex.tolist() == ["F", "M"]
     assert rec.postcode.tolist() == ["LS1 4AP", "LS1 4AP"]
@@ -69,13 +75,18 @@ def test_codes_checked_on_activity(ws, tmp_path):
     (r,) = ingest_path(ws, f)
     assert (r.loaded, r.quarantined) == (1, 3)
     assert ws.df("SELECT field FROM quarantine ORDER BY row_number").field.tolist() == [
-        "primary_diagnosis", "procedure_code", "cost"
+        "primary_diagnosis",
+        "procedure_code",
+        "cost",
     ]
     assert ws.scalar("SELECT primary_diagnosis FROM activity") == "J441"
 
 
 def test_loading_twice_adds_nothing(ws, tmp_path):
-    f = write(tmp_path / "source_record.csv", HEADER + "\ngp,1,9434765919,Ann,Smith,1950-01-02,F,LS1 4AP\n")
+    f = write(
+        tmp_path / "source_record.csv",
+        HEADER + "\ngp,1,9434765919,Ann,Smith,1950-01-02,F,LS1 4AP\n",
+    )
     ingest_path(ws, f)
     (r,) = ingest_path(ws, f)
     assert r.replaced == 1
@@ -101,8 +112,13 @@ def test_a_kill_part_way_leaves_the_workspace_unchanged(tmp_path):
 
     path = tmp_path / "ws.duckdb"
     folder = tmp_path / "x"
-    write(folder / "source_record.csv", HEADER + "\ngp,1,9434765919,Ann,Smith,1950-01-02,F,LS1 4AP\n")
-    write(folder / "source_record__2.csv", HEADER + "\ngp,2,9434765919,Ann,Smith,1950-01-02,F,LS1 4AP\n")
+    write(
+        folder / "source_record.csv", HEADER + "\ngp,1,9434765919,Ann,Smith,1950-01-02,F,LS1 4AP\n"
+    )
+    write(
+        folder / "source_record__2.csv",
+        HEADER + "\ngp,2,9434765919,Ann,Smith,1950-01-02,F,LS1 4AP\n",
+    )
     code = (
         "import os, sys; os.environ['CAREMAP_FAULT_INJECT'] = 'after_first_file';"
         "from caremap.core.workspace import open_workspace;"
@@ -120,7 +136,10 @@ def test_a_kill_part_way_leaves_the_workspace_unchanged(tmp_path):
     "content,needle",
     [
         (b"", "empty"),
-        ((HEADER + "\ngp,1,9434765919,Ann,Sm\xe9th,1950-01-02,F,LS1 4AP\n").encode("latin-1"), "not valid utf-8"),
+        (
+            (HEADER + "\ngp,1,9434765919,Ann,Sm\xe9th,1950-01-02,F,LS1 4AP\n").encode("latin-1"),
+            "not valid utf-8",
+        ),
         ((HEADER + "\ngp,1,9434765919\n").encode(), "do not have the 8 fields"),
         (b"source_system,given_name\ngp,Ann\n", "missing required column(s): record_id"),
         ((HEADER + ",shoe_size\n").encode(), "unknown column(s): shoe_size"),
@@ -136,8 +155,10 @@ def test_malformed_files_get_clear_errors(ws, tmp_path, content, needle):
 
 
 def test_latin1_loads_with_encoding_option(ws, tmp_path):
-    f = write(tmp_path / "source_record.csv",
-              (HEADER + "\ngp,1,9434765919,Ann,Sm\xe9th,1950-01-02,F,LS1 4AP\n").encode("latin-1"))
+    f = write(
+        tmp_path / "source_record.csv",
+        (HEADER + "\ngp,1,9434765919,Ann,Sm\xe9th,1950-01-02,F,LS1 4AP\n").encode("latin-1"),
+    )
     (r,) = ingest_path(ws, f, encoding="latin-1")
     assert r.loaded == 1
     assert ws.scalar("SELECT family_name FROM source_record") == "Sméth"
@@ -145,9 +166,16 @@ def test_latin1_loads_with_encoding_option(ws, tmp_path):
 
 def test_parquet_and_truth_folder(ws, tmp_path):
     (tmp_path / "truth").mkdir()
-    pq.write_table(pa.table({"person_key": pa.array([1, 2], pa.int64()),
-                             "source_system": ["gp", "ae"], "record_id": ["1", "2"]}),
-                   tmp_path / "truth" / "record_person.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "person_key": pa.array([1, 2], pa.int64()),
+                "source_system": ["gp", "ae"],
+                "record_id": ["1", "2"],
+            }
+        ),
+        tmp_path / "truth" / "record_person.parquet",
+    )
     assert table_for_file(tmp_path / "truth" / "record_person.parquet") == "truth.record_person"
     (r,) = ingest_path(ws, tmp_path)
     assert r.table == "truth.record_person" and r.loaded == 2
@@ -162,7 +190,9 @@ def test_unknown_file_name_is_explained(ws, tmp_path):
 nhs_like = st.text(alphabet="0123456789", min_size=10, max_size=10)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(nhs_like, min_size=1, max_size=30, unique=True))
 def test_sql_nhs_check_agrees_with_python(ws, numbers):
     t = pa.table({"x": numbers})

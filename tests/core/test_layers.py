@@ -9,8 +9,17 @@ import pytest
 pytestmark = pytest.mark.unit
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "caremap"
-CAPABILITIES = ["synth", "link", "needs", "risk", "network", "standards", "budget",
-                "performance", "waiting"]
+CAPABILITIES = [
+    "synth",
+    "link",
+    "needs",
+    "risk",
+    "network",
+    "standards",
+    "budget",
+    "performance",
+    "waiting",
+]
 TOP = ["cli", "app", "report"]
 
 
