@@ -1,0 +1,83 @@
+"""Configuration of `caremap needs`: a validated document, loadable from YAML or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from caremap.core.errors import ConfigError
+
+ACTIVITY_INDICATORS = ("emergency_admissions", "ae_attendances", "elective_demand")
+ALL_INDICATORS = (*ACTIVITY_INDICATORS, "trauma_incidence", "prevalence")
+
+
+class NeedsConfig(BaseModel):
+    """How to build localities and which indicators to compute.
+
+    ``localities``: ``auto`` uses ``locality_file`` if given, else the small areas' own
+    ``locality_code`` when every area has one, else builds localities; ``build`` always
+    builds; ``supplied`` requires a mapping (file or small_area.locality_code).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    localities: Literal["auto", "build", "supplied"] = "auto"
+    locality_file: Path | None = Field(
+        None, description="CSV with area_code, locality_code and optionally locality_name"
+    )
+    target_population: int = Field(50_000, gt=0, description="people per built locality")
+    indicators: list[str] = Field(default_factory=lambda: list(ALL_INDICATORS))
+    periods: list[int] | None = Field(None, description="calendar years; default: all in data")
+    confidence: list[float] = Field(default_factory=lambda: [0.95, 0.998])
+    rate_multiplier: float = Field(100_000, gt=0)
+    prevalence_multiplier: float = Field(100, gt=0)
+    suppress_dsr_below: int = Field(10, ge=0, description="PHE suppresses DSRs under 10 events")
+    seed: int = 0
+
+    @field_validator("indicators")
+    @classmethod
+    def _known_indicators(cls, v: list[str]) -> list[str]:
+        bad = [i for i in v if i not in ALL_INDICATORS]
+        if bad:
+            raise ValueError(f"unknown indicators {bad}; choose from {list(ALL_INDICATORS)}")
+        return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _levels(cls, v: list[float]) -> list[float]:
+        out = [c / 100 if c >= 50 else c for c in v]
+        bad = [c for c in out if not 0.5 <= c < 1]
+        if bad or not out:
+            raise ValueError("confidence levels must be fractions such as 0.95 and 0.998")
+        return out
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides) -> NeedsConfig:
+        """Read a YAML/JSON file (optional) and apply overrides; list every problem at once."""
+        data: dict = {}
+        if path is not None:
+            p = Path(path)
+            if not p.is_file():
+                raise ConfigError(f"config file {p} not found")
+            text = p.read_text()
+            if p.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ConfigError(f"{p}: expected a mapping of settings")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            problems = [
+                f"{'.'.join(str(x) for x in err['loc']) or 'config'}: {err['msg']}"
+                for err in e.errors()
+            ]
+            where = f"{path}: " if path else ""
+            raise ConfigError(f"{where}invalid needs config:\n  " + "\n  ".join(problems)) from None

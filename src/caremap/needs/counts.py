@@ -1,0 +1,210 @@
+"""The table-shaped half of needs assessment: counting events and people, in portable SQL.
+
+Every query here is DuckDB-dialect SQL run on the engine (`ws.create_table_as`), so it runs
+unchanged on Spark; only aggregates (area x period x age band) come back into Python.
+
+**Residence.** An event belongs to the small area where the patient lives: the linked
+person's ``area_code`` when linkage has run (``person_link`` and ``person`` exist), else the
+small area of the source record's postcode in the ``postcode`` directory. Events whose area
+cannot be found, or whose area is not a known small area, are counted in
+``needs_unresolved`` with the reason - never dropped silently.
+"""
+
+from __future__ import annotations
+
+from caremap.core.stats.standard_population import age_band_sql
+from caremap.core.workspace import Workspace
+
+GEO_LEVELS = ("small_area", "locality", "ics", "region")
+
+# Which activity rows make each indicator.
+ACTIVITY_RULES = {
+    "emergency_admissions": "a.setting = 'inpatient' AND a.admission_method = 'emergency'",
+    "ae_attendances": "a.setting = 'ae'",
+    "elective_demand": (
+        "(a.setting = 'inpatient' AND a.admission_method = 'elective') OR "
+        "(a.setting = 'outpatient' AND upper(coalesce(a.point_of_delivery, '')) = 'OPFA')"
+    ),
+}
+
+_NORM_PC = "replace(upper({}), ' ', '')"
+
+
+def linked(ws: Workspace) -> bool:
+    """True when linkage results are in the workspace."""
+    have = set(ws.list_tables())
+    return {"person_link", "person"} <= have
+
+
+def residence_sql(ws: Workspace) -> str:
+    """One row per source record: its residence area, date of birth and a person key."""
+    pc_join = ""
+    pc_area = "CAST(NULL AS VARCHAR)"
+    if ws.has_table("postcode"):
+        pc_join = (
+            "LEFT JOIN postcode pc ON "
+            f"{_NORM_PC.format('r.postcode')} = {_NORM_PC.format('pc.postcode')}"
+        )
+        pc_area = "pc.area_code"
+    if linked(ws):
+        return f"""
+SELECT r.source_system, r.record_id,
+  coalesce(p.area_code, {pc_area}) AS area_code,
+  coalesce(p.date_of_birth, r.date_of_birth) AS date_of_birth,
+  coalesce(p.date_of_death, r.date_of_death) AS date_of_death,
+  coalesce(CAST(p.person_id AS VARCHAR), r.source_system || ':' || r.record_id) AS person_key
+FROM source_record r
+LEFT JOIN person_link l ON l.source_system = r.source_system AND l.record_id = r.record_id
+LEFT JOIN person p ON p.person_id = l.person_id
+{pc_join}"""
+    return f"""
+SELECT r.source_system, r.record_id, {pc_area} AS area_code, r.date_of_birth,
+  r.date_of_death, r.source_system || ':' || r.record_id AS person_key
+FROM source_record r
+{pc_join}"""
+
+
+def _events_sql(ws: Workspace, indicators: list[str]) -> str:
+    age = "floor(date_diff('day', res.date_of_birth, ev.event_date) / 365.25)"
+    parts = []
+    acts = [i for i in indicators if i in ACTIVITY_RULES]
+    if acts and ws.has_table("activity"):
+        for ind in acts:
+            parts.append(
+                f"""SELECT '{ind}' AS indicator, CAST(year(ev.event_date) AS INTEGER) AS period,
+  CASE WHEN res.source_system IS NULL THEN 'source record not found'
+       WHEN res.area_code IS NULL THEN 'residence not found (no link, postcode unknown)'
+       WHEN sa.area_code IS NULL THEN 'residence area not a known small area'
+  END AS unresolved,
+  sa.area_code,
+  {age_band_sql(age)} AS age_from
+FROM (SELECT a.source_system, a.record_id, a.start_date AS event_date FROM activity a
+      WHERE {ACTIVITY_RULES[ind]}) ev
+LEFT JOIN needs_residence res
+  ON res.source_system = ev.source_system AND res.record_id = ev.record_id
+LEFT JOIN small_area sa ON sa.area_code = res.area_code"""
+            )
+    if "trauma_incidence" in indicators and ws.has_table("trauma_incident"):
+        parts.append(
+            f"""SELECT 'trauma_incidence' AS indicator,
+  CAST(year(t.incident_time) AS INTEGER) AS period,
+  CASE WHEN sa.area_code IS NULL THEN 'incident area not a known small area' END AS unresolved,
+  sa.area_code,
+  {age_band_sql("t.age")} AS age_from
+FROM trauma_incident t
+LEFT JOIN small_area sa ON sa.area_code = t.area_code"""
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+def _rollup(select_area: str, value_cols: str, source: str, keys: str) -> str:
+    """UNION ALL of the same aggregate at small area, locality, ICS and region level."""
+    levels = {
+        "small_area": "g.area_code",
+        "locality": "g.locality_code",
+        "ics": "g.ics_code",
+        "region": "g.region_code",
+    }
+    parts = []
+    for level, col in levels.items():
+        parts.append(
+            f"""SELECT '{level}' AS area_type, {col} AS area_code, {keys}, {value_cols}
+FROM {source} s JOIN needs_geo g ON g.area_code = s.{select_area}
+WHERE {col} IS NOT NULL
+GROUP BY {col}, {keys}"""
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+def build_counts(ws: Workspace, indicators: list[str]) -> list[str]:
+    """Materialise the working tables; returns the event indicators that had a source table.
+
+    Writes ``needs_residence``, ``needs_geo``, ``needs_events`` (indicator, period,
+    unresolved, area_code, age_from, events), ``needs_counts`` (events rolled up to every
+    geography) and ``needs_pop`` (population by geography, year and age band).
+    """
+    ws.require("small_area", "population")
+    if ws.has_table("source_record"):
+        ws.create_table_as("needs_residence", residence_sql(ws))
+    region = "sa.region_code" if "region_code" in ws.columns("small_area") else "NULL"
+    if ws.has_table("ics"):
+        region = f"coalesce({region}, i.region_code)"
+    ics_join = "LEFT JOIN ics i ON i.ics_code = sa.ics_code" if ws.has_table("ics") else ""
+    ws.create_table_as(
+        "needs_geo",
+        f"""SELECT sa.area_code, m.locality_code, sa.ics_code,
+  CAST({region} AS VARCHAR) AS region_code
+FROM small_area sa
+LEFT JOIN needs_locality_map m ON m.area_code = sa.area_code
+{ics_join}""",
+    )
+    ws.create_table_as(
+        "needs_pop",
+        _rollup(
+            "area_code",
+            "sum(s.population) AS population",
+            "(SELECT area_code, year, population, "
+            f"{age_band_sql('age_from')} AS age_from FROM population)",
+            "s.year, s.age_from",
+        ),
+    )
+    have_records = ws.has_table("source_record")
+    usable = [
+        i
+        for i in indicators
+        if (i in ACTIVITY_RULES and ws.has_table("activity") and have_records)
+        or (i == "trauma_incidence" and ws.has_table("trauma_incident"))
+    ]
+    if not usable:
+        return []
+    events = _events_sql(ws, usable)
+    ws.create_table_as(
+        "needs_events",
+        f"""SELECT indicator, period, unresolved, area_code, age_from, count(*) AS events
+FROM ({events}) e
+GROUP BY indicator, period, unresolved, area_code, age_from""",
+    )
+    ws.create_table_as(
+        "needs_counts",
+        _rollup(
+            "area_code",
+            "sum(s.events) AS events",
+            "(SELECT * FROM needs_events WHERE unresolved IS NULL)",
+            "s.indicator, s.period, s.age_from",
+        ),
+    )
+    return usable
+
+
+def prevalence_sql(conditions_present: bool) -> str:
+    """Registered (GP) people and those with each condition, by small area and geography.
+
+    People are distinct person keys (linked person, else the GP record) with a GP record,
+    alive, resident in a known small area. Returns area_type, area_code, condition,
+    numerator, denominator; condition '*' holds the register size.
+    """
+    reg = """SELECT DISTINCT res.person_key, sa.area_code
+FROM needs_residence res JOIN small_area sa ON sa.area_code = res.area_code
+WHERE res.source_system = 'gp' AND res.date_of_death IS NULL"""
+    cond = (
+        """SELECT DISTINCT res.person_key, sa.area_code, c.condition
+FROM condition c
+JOIN needs_residence res ON res.source_system = c.source_system AND res.record_id = c.record_id
+JOIN small_area sa ON sa.area_code = res.area_code
+WHERE res.source_system = 'gp' AND res.date_of_death IS NULL"""
+        if conditions_present
+        else "SELECT CAST(NULL AS VARCHAR) AS person_key, CAST(NULL AS VARCHAR) AS area_code, "
+        "CAST(NULL AS VARCHAR) AS condition WHERE 1 = 0"
+    )
+    per_area = f"""SELECT area_code, '*' AS condition, count(*) AS people FROM ({reg}) r
+GROUP BY area_code
+UNION ALL
+SELECT area_code, condition, count(*) AS people FROM ({cond}) c GROUP BY area_code, condition"""
+    return _rollup("area_code", "sum(s.people) AS people", f"({per_area})", "s.condition")
+
+
+def unresolved_sql() -> str:
+    """Events that could not be placed in a small area, by indicator, period and reason."""
+    return """SELECT indicator, period, unresolved AS reason, sum(events) AS events
+FROM needs_events WHERE unresolved IS NOT NULL
+GROUP BY indicator, period, unresolved"""
