@@ -1,0 +1,262 @@
+"""Outcomes framework: risk-adjusted 30-day mortality after major trauma, per hospital.
+
+A case-mix logistic model (age, age squared, ISS, ISS squared, GCS band and sex, after the
+TARN probability-of-survival model: Bouamra O et al., *Prediction modelling for trauma using
+comorbidity and 'true' 30-day outcome*, Emerg Med J 2015;32:933-938) is fitted on every
+eligible patient in the workspace. Each site's expected deaths are the sum of its patients'
+predicted risks; observed over expected gets Byar's limits (exact Poisson below 10 deaths,
+as PHE computes them, through `caremap.core.stats.intervals.isr`) and a position on a
+funnel plot with exact Poisson control limits (Spiegelhalter DJ, *Funnel plots for comparing
+institutional performance*, Stat Med 2005;24:1185-1202, appendix A.1).
+
+The data are aggregated to covariate patterns in the engine, so the model is fitted on
+counts, never on person-level rows pulled into Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.stats import poisson
+
+from caremap.core.errors import InputError
+from caremap.core.stats.intervals import isr
+from caremap.core.workspace import Workspace, produced_by
+
+produced_by("caremap standards", "standards_outcome", "standards_outcome_model")
+
+INDICATOR = "trauma_30d_mortality"
+FEATURES = (
+    "intercept",
+    "age10",
+    "age10_sq",
+    "iss10",
+    "iss10_sq",
+    "gcs_3_8",
+    "gcs_9_12",
+    "gcs_missing",
+    "female",
+)
+
+
+class OutcomeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    iss_above: int = Field(default=8, ge=0, description="cohort: ISS above this (TARN: 8)")
+    months: int = Field(default=36, ge=1, le=120, description="period before as_of")
+    as_of: date | None = None
+    exact_below: float = Field(default=10, ge=0, description="exact Poisson below this count")
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    sites: int
+    patients: int
+    deaths: int
+    c_statistic: float
+    outliers_high: int
+    outliers_low: int
+
+
+def fit_logistic(x: np.ndarray, events: np.ndarray, trials: np.ndarray, max_iter: int = 50):
+    """Maximum-likelihood binomial logistic regression on grouped data (Newton-Raphson/IRLS).
+
+    ``x`` is (patterns x features) with an intercept column; ``events`` of ``trials`` in each
+    pattern. Returns the coefficients. (McCullagh & Nelder, *Generalized Linear Models*, 1989,
+    section 4.4: iteratively reweighted least squares.)
+    """
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        eta = np.clip(x @ beta, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-eta))
+        w = trials * p * (1.0 - p)
+        grad = x.T @ (events - trials * p)
+        hess = x.T @ (x * w[:, None]) + 1e-10 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, grad)
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta
+
+
+def predict(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -30, 30)))
+
+
+def c_statistic(p: np.ndarray, events: np.ndarray, trials: np.ndarray) -> float:
+    """Area under the ROC curve on grouped data (Mann-Whitney, ties counted half)."""
+    order = np.argsort(p)
+    p, ev, ne = p[order], events[order], trials[order] - events[order]
+    uniq, inv = np.unique(p, return_inverse=True)
+    ev_u = np.bincount(inv, weights=ev, minlength=len(uniq))
+    ne_u = np.bincount(inv, weights=ne, minlength=len(uniq))
+    below_ne = np.cumsum(ne_u) - ne_u
+    pairs = ev_u.sum() * ne_u.sum()
+    if pairs == 0:
+        return float("nan")
+    return float((ev_u * (below_ne + 0.5 * ne_u)).sum() / pairs)
+
+
+def funnel_limits(expected: np.ndarray, prob: float) -> np.ndarray:
+    """Funnel control limit for O/E at ``prob`` (e.g. 0.975) given expected counts.
+
+    Spiegelhalter (2005) appendix A.1.1: r_p is the p-quantile of Poisson(E); with
+    alpha = (F(r_p) - p) / (F(r_p) - F(r_p - 1)), the limit on the count is r_p - alpha,
+    and on the ratio (r_p - alpha) / E.
+    """
+    e = np.asarray(expected, dtype=float)
+    r = poisson.ppf(prob, e)
+    f_r = poisson.cdf(r, e)
+    f_r1 = poisson.cdf(r - 1, e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(f_r > f_r1, (f_r - prob) / (f_r - f_r1), 0.0)
+        return (r - alpha) / e
+
+
+def funnel_position(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """'high 99.8%', 'high 95%', 'within', 'low 95%' or 'low 99.8%' against the funnel."""
+    o = np.asarray(observed, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    ratio = o / e
+    out = np.full(o.shape, "within", dtype=object)
+    out[ratio > funnel_limits(e, 0.975)] = "high 95%"
+    out[ratio > funnel_limits(e, 0.999)] = "high 99.8%"
+    out[ratio < funnel_limits(e, 0.025)] = "low 95%"
+    out[ratio < funnel_limits(e, 0.001)] = "low 99.8%"
+    return out
+
+
+def _design(cols: dict[str, np.ndarray]) -> np.ndarray:
+    age = cols["age"].astype(float) / 10.0
+    iss = cols["iss"].astype(float) / 10.0
+    gcs = cols["gcs"]
+    gcs_missing = np.isnan(gcs)
+    g = np.where(gcs_missing, 15.0, gcs)
+    return np.column_stack(
+        [
+            np.ones_like(age),
+            age,
+            age**2,
+            iss,
+            iss**2,
+            (g <= 8) & ~gcs_missing,
+            (g >= 9) & (g <= 12) & ~gcs_missing,
+            gcs_missing,
+            cols["female"],
+        ]
+    ).astype(float)
+
+
+def _months_before(d: date, months: int) -> date:
+    m = d.year * 12 + d.month - 1 - months
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def _patterns_sql(config: OutcomeConfig, as_of: date) -> str:
+    start = _months_before(as_of, config.months)
+    return (
+        "SELECT site_code, CAST(age AS DOUBLE) AS age, CAST(iss AS DOUBLE) AS iss, "
+        "CAST(gcs AS DOUBLE) AS gcs, CAST(sex = 'F' AS DOUBLE) AS female, "
+        "count(*) AS trials, sum(CASE WHEN died_30d THEN 1 ELSE 0 END) AS events "
+        f"FROM trauma_process WHERE iss > {int(config.iss_above)} AND age IS NOT NULL "
+        f"AND iss IS NOT NULL AND died_30d IS NOT NULL "
+        f"AND arrival_time >= DATE '{start.isoformat()}' "
+        f"AND arrival_time < DATE '{as_of.isoformat()}' "
+        "GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
+    """Risk-adjusted 30-day mortality after major trauma per site; writes
+    ``standards_outcome`` (one row per site) and ``standards_outcome_model``."""
+    ws.require("trauma_process")
+    as_of = config.as_of
+    if as_of is None:
+        last = ws.scalar("SELECT CAST(max(arrival_time) AS DATE) FROM trauma_process")
+        if last is None:
+            raise InputError("trauma_process is empty", file="trauma_process")
+        m = last.year * 12 + last.month
+        as_of = date(m // 12, m % 12 + 1, 1)
+    pat = ws.sql(_patterns_sql(config, as_of))
+    if pat.num_rows == 0:
+        raise InputError(
+            f"no trauma patients with ISS above {config.iss_above} in the {config.months} "
+            f"months before {as_of}",
+            file="trauma_process",
+        )
+    cols = {
+        c: np.asarray(pat.column(c).to_numpy(zero_copy_only=False), dtype=float)
+        for c in ("age", "iss", "gcs", "female", "trials", "events")
+    }
+    x = _design(cols)
+    beta = fit_logistic(x, cols["events"], cols["trials"])
+    p = predict(x, beta)
+    auc = c_statistic(p, cols["events"], cols["trials"])
+
+    sites = np.asarray(pat.column("site_code").to_pylist(), dtype=object)
+    uniq, inv = np.unique(sites, return_inverse=True)
+    n = np.bincount(inv, weights=cols["trials"])
+    o = np.bincount(inv, weights=cols["events"])
+    e = np.bincount(inv, weights=cols["trials"] * p)
+    r95 = isr(o, e, 0.95, exact_below=config.exact_below)
+    r998 = isr(o, e, 0.998, exact_below=config.exact_below)
+    rows = pa.table(
+        {
+            "indicator": [INDICATOR] * len(uniq),
+            "site_code": uniq.tolist(),
+            "period_start": [_months_before(as_of, config.months)] * len(uniq),
+            "period_end": [as_of] * len(uniq),
+            "patients": n.astype(np.int64),
+            "observed": o.astype(np.int64),
+            "expected": e,
+            "ratio": np.asarray(r95.value, dtype=float),
+            "lower95": np.asarray(r95.lower, dtype=float),
+            "upper95": np.asarray(r95.upper, dtype=float),
+            "lower998": np.asarray(r998.lower, dtype=float),
+            "upper998": np.asarray(r998.upper, dtype=float),
+            "funnel_lower95": funnel_limits(e, 0.025),
+            "funnel_upper95": funnel_limits(e, 0.975),
+            "funnel_lower998": funnel_limits(e, 0.001),
+            "funnel_upper998": funnel_limits(e, 0.999),
+            "position": funnel_position(o, e).tolist(),
+        }
+    )
+    model = pa.table(
+        {
+            "indicator": [INDICATOR] * (len(FEATURES) + 4),
+            "term": [*FEATURES, "c_statistic", "patients", "observed", "expected"],
+            "value": [*beta.tolist(), auc, float(n.sum()), float(o.sum()), float(e.sum())],
+        }
+    )
+    with ws.transaction():
+        ws.write_table("_std_outcome_raw", rows)
+        geo = (
+            "LEFT JOIN site s ON s.site_code = r.site_code "
+            "LEFT JOIN provider p ON p.provider_code = s.provider_code "
+            "LEFT JOIN ics i ON i.ics_code = p.ics_code"
+            if {"site", "provider", "ics"} <= set(ws.list_tables())
+            else ""
+        )
+        cols_geo = (
+            "s.provider_code, i.region_code"
+            if geo
+            else "CAST(NULL AS VARCHAR) AS provider_code, CAST(NULL AS VARCHAR) AS region_code"
+        )
+        ws.create_table_as(
+            "standards_outcome", f"SELECT r.*, {cols_geo} FROM _std_outcome_raw r {geo}"
+        )
+        ws.drop_table("_std_outcome_raw")
+        ws.write_table("standards_outcome_model", model)
+    pos = rows.column("position").to_pylist()
+    return OutcomeResult(
+        sites=len(uniq),
+        patients=int(n.sum()),
+        deaths=int(o.sum()),
+        c_statistic=auc,
+        outliers_high=sum(1 for v in pos if v.startswith("high")),
+        outliers_low=sum(1 for v in pos if v.startswith("low")),
+    )
