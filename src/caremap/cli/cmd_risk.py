@@ -212,13 +212,14 @@ def _truth_table(cmp) -> Table:
         "PPV top 1%",
     ):
         t.add_column(col, justify="left" if col == "model" else "right")
-    rows = [*cmp.ours.items(), ("true probability", cmp.truth)]
+    best = cmp.best_auroc()
+    rows = [*cmp.ours.items(), ("true probability", cmp.best)]
     for name, ev in rows:
         f = ev.flat()
         t.add_row(
             name,
             f"{f['auroc']:.3f}",
-            f"{f['auroc'] / cmp.truth.auroc:.3f}",
+            f"{f['auroc'] / best:.3f}",
             f"{f['calibration_slope']:.3f}",
             f"{f['calibration_intercept']:.3f}",
             f"{f['brier']:.4f}",

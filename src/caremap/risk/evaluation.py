@@ -35,6 +35,15 @@ class TruthComparison:
     ours: dict[str, Evaluation]
     truth: Evaluation
 
+    @property
+    def best(self) -> Evaluation:
+        """The metrics of the true probabilities."""
+        return self.truth
+
+    def best_auroc(self) -> float:
+        """The true-probability AUROC, the denominator of `auroc_ratio`."""
+        return self.truth.auroc
+
     def auroc_ratio(self, kind: str) -> float:
         return self.ours[kind].auroc / self.truth.auroc
 
