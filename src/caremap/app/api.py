@@ -1,0 +1,249 @@
+"""The JSON API: every published table, with filtering and paging, and the caseload.
+
+Authentication is the same signed session cookie as the pages (``POST /api/session`` with a
+JSON body logs in). Every endpoint except that one answers 401 without a session.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from caremap.app import audit, data
+from caremap.app.catalog import visible_kinds
+from caremap.app.query import FILTER_PATTERN, NotFound
+from caremap.app.security import api_user, new_session, set_cookie, state
+from caremap.app.users import User, authenticate
+
+router = APIRouter(prefix="/api", tags=["api"])
+TABLE_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
+CODE_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
+
+TableName = Annotated[str, Path(pattern=TABLE_PATTERN, description="a published table")]
+Filters = Annotated[
+    list[str] | None,
+    Query(
+        max_length=20,
+        description="`column:op:value`, op one of eq ne lt le gt ge in like "
+        "(in: comma-separated values; like: case-insensitive substring). Repeat to AND.",
+        json_schema_extra={"items": {"type": "string", "pattern": FILTER_PATTERN}},
+    ),
+]
+Columns = Annotated[
+    str | None,
+    Query(
+        max_length=2000,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}(,[a-z_][a-z0-9_]{0,62}){0,199}$",
+        description="comma-separated columns to return (default: all)",
+    ),
+]
+OrderBy = Annotated[str | None, Query(pattern=TABLE_PATTERN, description="column to sort by")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page (at most 1000)")]
+Offset = Annotated[int, Query(ge=0, le=100_000_000, description="rows to skip")]
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    locality_code: str | None = None
+
+
+class TableSummary(BaseModel):
+    name: str
+    kind: str
+    rows: int
+    columns: dict[str, str]
+    suppressed: bool = Field(description="small counts are hidden for your role")
+
+
+class RowsPage(BaseModel):
+    table: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    suppressed: bool
+    suppress_below: int | None = None
+
+
+@router.post("/session", response_model=Me, summary="Log in (sets the session cookie)")
+def login(creds: Credentials, request: Request, response: Response) -> Me:
+    st = state(request)
+    user = authenticate(st.cursor(), creds.username, creds.password)
+    client = request.client.host if request.client else None
+    if user is None:
+        audit.record(st.cursor(), None, "login_failed", "api", "", None, client)
+        raise HTTPException(401, "wrong user name or password")
+    audit.record(st.cursor(), user, "login", "api", "", None, client)
+    value, _ = new_session(request, user.username)
+    set_cookie(request, response, value)
+    return Me(username=user.username, role=user.role, locality_code=user.locality_code)
+
+
+@router.delete("/session", status_code=204, summary="Log out")
+def logout(response: Response, _: User = Depends(api_user)) -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie("caremap_session", path="/")
+    return response
+
+
+@router.get("/me", response_model=Me, summary="Who you are logged in as")
+def me(user: User = Depends(api_user)) -> Me:
+    return Me(username=user.username, role=user.role, locality_code=user.locality_code)
+
+
+@router.get("/tables", response_model=list[TableSummary], summary="Tables you can read")
+def tables(request: Request, user: User = Depends(api_user)) -> list[TableSummary]:
+    st = state(request)
+    kinds = visible_kinds(user.role)
+    return [
+        TableSummary(
+            name=t.name,
+            kind=t.kind,
+            rows=t.rows,
+            columns=t.columns,
+            suppressed=t.kind == "aggregate" and not user.sees_unsuppressed,
+        )
+        for t in sorted(st.catalog.tables(st.cursor()).values(), key=lambda t: t.name)
+        if t.kind in kinds
+    ]
+
+
+@router.get(
+    "/tables/{table}", response_model=RowsPage, summary="Rows of a table, filtered and paged"
+)
+def table_rows(
+    request: Request,
+    table: TableName,
+    filter: Filters = None,
+    columns: Columns = None,
+    order_by: OrderBy = None,
+    desc: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    user: User = Depends(api_user),
+) -> RowsPage:
+    st = state(request)
+    page = data.read_table(st, request, user, table, filter, columns, order_by, desc, limit, offset)
+    return RowsPage(
+        table=table,
+        columns=page.columns,
+        rows=page.rows,
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        suppressed=page.suppressed,
+        suppress_below=st.config.suppress_below if page.suppressed else None,
+    )
+
+
+@router.get(
+    "/tables/{table}/csv",
+    summary="Download a table (filtered) as CSV, with the same suppression",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def table_csv(
+    request: Request,
+    table: TableName,
+    filter: Filters = None,
+    columns: Columns = None,
+    order_by: OrderBy = None,
+    desc: bool = False,
+    user: User = Depends(api_user),
+) -> StreamingResponse:
+    st = state(request)
+    page = data.read_table(
+        st, request, user, table, filter, columns, order_by, desc, None, 0, download=True
+    )
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(page.columns)
+    for r in page.rows:
+        w.writerow(["" if r[c] is None else r[c] for c in page.columns])
+    if page.suppressed:
+        w.writerow([])
+        w.writerow(
+            [
+                f"# counts from 1 to {st.config.suppress_below - 1} and cells that would "
+                "reveal them are blank (disclosure control)"
+            ]
+        )
+    return StreamingResponse(
+        iter([buf.getvalue()]),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
+    )
+
+
+@router.get("/caseload", response_model=RowsPage, summary="Person-level caseload (audited)")
+def caseload(
+    request: Request,
+    locality: Annotated[
+        str | None,
+        Query(pattern=CODE_PATTERN, description="locality code (admins; clinicians: their own)"),
+    ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    user: User = Depends(api_user),
+) -> RowsPage:
+    st = state(request)
+    page, table = data.read_caseload(st, request, user, locality, limit, offset)
+    return RowsPage(
+        table=table,
+        columns=page.columns,
+        rows=page.rows,
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        suppressed=False,
+    )
+
+
+@router.get("/areas/{area_code}", summary="An area (small area, locality, ICS) and its needs")
+def area(
+    request: Request,
+    area_code: Annotated[str, Path(pattern=CODE_PATTERN)],
+    user: User = Depends(api_user),
+) -> dict[str, Any]:
+    st = state(request)
+    found = data.area_profile(st, user, area_code)
+    if found is None:
+        raise NotFound(f"unknown area {area_code!r}", field="area_code")
+    return found
+
+
+@router.get("/audit", response_model=RowsPage, summary="The audit trail (admins)")
+def audit_log(
+    request: Request,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    user: User = Depends(api_user),
+) -> RowsPage:
+    st = state(request)
+    if user.role != "admin":
+        raise HTTPException(403, "only admins can read the audit trail")
+    page = data.read_audit(st, limit, offset)
+    return RowsPage(
+        table=audit.AUDIT_TABLE,
+        columns=page.columns,
+        rows=page.rows,
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        suppressed=False,
+    )
+
+
+__all__ = ["router", "visible_kinds"]

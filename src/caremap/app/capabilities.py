@@ -1,0 +1,232 @@
+"""The dashboard's pages, one per capability, and what each shows.
+
+A page lists the tables of its capability (by name prefix) and draws them with a specific
+builder (`caremap.app.views`) when one is registered, or generically: a chart of the first
+measure by the first dimension and a preview. A page whose tables are absent says which
+command produces them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+import pandas as pd
+from fastapi import Request
+
+from caremap.app import charts
+from caremap.app.catalog import TableInfo, visible_kinds
+from caremap.app.data import published_for
+from caremap.app.query import read_page
+from caremap.app.state import AppState
+from caremap.app.users import User
+
+Section = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Capability:
+    slug: str
+    title: str
+    lede: str
+    command: str
+    prefixes: tuple[str, ...]
+    exact: tuple[str, ...] = field(default=())
+
+    def owns(self, name: str) -> bool:
+        return name in self.exact or name.startswith(self.prefixes)
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "quality",
+        "Data and linkage quality",
+        "What was loaded, what was quarantined and why, and how well records link.",
+        "caremap link",
+        ("link_",),
+        ("person_link", "load_log"),
+    ),
+    Capability(
+        "needs",
+        "Needs by locality",
+        "Counts, rates and standardised rates with confidence intervals by area.",
+        "caremap needs",
+        ("needs_",),
+    ),
+    Capability(
+        "risk",
+        "Risk of emergency admission",
+        "Risk tiers, how well the model discriminates and calibrates, and caseloads.",
+        "caremap risk",
+        ("risk_",),
+    ),
+    Capability(
+        "network",
+        "Service network design",
+        "Which sites become centres, access and volumes, scenarios side by side.",
+        "caremap network",
+        ("network_",),
+    ),
+    Capability(
+        "standards",
+        "Service standards",
+        "Provider compliance with national service specifications.",
+        "caremap standards",
+        ("standards_",),
+    ),
+    Capability(
+        "budget",
+        "Pooled budgets",
+        "The four pots, allocation to localities, and budget against spend.",
+        "caremap budget",
+        ("budget_",),
+    ),
+    Capability(
+        "performance",
+        "Performance and variation",
+        "Statistical process control, funnel plots and league tables.",
+        "caremap performance",
+        ("performance_", "spc_", "funnel_"),
+    ),
+    Capability(
+        "waiting",
+        "Waiting lists",
+        "Backlog, the capacity needed to hit a target, and clearance forecasts.",
+        "caremap waiting",
+        ("waiting_",),
+    ),
+)
+BY_SLUG = {c.slug: c for c in CAPABILITIES}
+Builder = Callable[["PageContext"], list[Section]]
+BUILDERS: dict[str, Builder] = {}
+
+
+def builder(slug: str) -> Callable[[Builder], Builder]:
+    def deco(fn: Builder) -> Builder:
+        BUILDERS[slug] = fn
+        return fn
+
+    return deco
+
+
+class PageContext:
+    """What a page builder may use: the user's view of the workspace."""
+
+    def __init__(self, st: AppState, user: User, request: Request) -> None:
+        self.st = st
+        self.user = user
+        self.request = request
+        kinds = visible_kinds(user.role)
+        self.all_tables = st.catalog.tables(st.cursor())
+        self.tables = {n: t for n, t in self.all_tables.items() if t.kind in kinds}
+        self._ids = count(1)
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.tables for n in names)
+
+    def info(self, name: str) -> TableInfo:
+        return self.tables[name]
+
+    def frame(
+        self,
+        name: str,
+        columns: list[str] | None = None,
+        where: tuple[str, Any] | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int = 20_000,
+    ) -> pd.DataFrame:
+        """Rows of a table as this user may see them (suppressed for viewers)."""
+        info = self.tables[name]
+        cols = [c for c in (columns or list(info.columns)) if c in info.columns]
+        page = read_page(
+            self.st.cursor(),
+            info,
+            filters=[],
+            columns=cols,
+            order_by=order_by,
+            descending=descending,
+            limit=limit,
+            offset=0,
+            published=published_for(self.st, self.user, info),
+            extra_where=where,
+        )
+        return pd.DataFrame(page.rows, columns=page.columns)
+
+    def chart(self, title: str, figure: dict[str, Any], note: str | None = None) -> Section:
+        return {
+            "kind": "chart",
+            "title": title,
+            "figure": figure,
+            "id": next(self._ids),
+            "note": note,
+        }
+
+    @staticmethod
+    def table(
+        title: str,
+        df: pd.DataFrame,
+        note: str | None = None,
+        more: str | None = None,
+        rows: int = 25,
+    ) -> Section:
+        head = df.head(rows)
+        records = [
+            {c: (None if pd.isna(v) else v) for c, v in r.items()} for r in head.to_dict("records")
+        ]
+        return {
+            "kind": "table",
+            "title": title,
+            "columns": list(df.columns),
+            "rows": records,
+            "note": note,
+            "more": more,
+        }
+
+
+def capability_tables(ctx: PageContext, cap: Capability) -> list[TableInfo]:
+    return [t for n, t in sorted(ctx.tables.items()) if cap.owns(n)]
+
+
+def missing(cap: Capability, what: str | None = None, tables: tuple[str, ...] = ()) -> Section:
+    return {
+        "kind": "missing",
+        "what": what or cap.title,
+        "command": cap.command,
+        "tables": list(tables),
+    }
+
+
+def build_page(ctx: PageContext, cap: Capability) -> list[Section]:
+    own = capability_tables(ctx, cap)
+    fn = BUILDERS.get(cap.slug)
+    sections = fn(ctx) if fn else []
+    if not own and not sections:
+        return [missing(cap, tables=tuple(p + "*" for p in cap.prefixes) + cap.exact)]
+    shown = {t for s in sections for t in s.get("tables", [])}
+    for info in own:
+        if info.name not in shown:
+            sections.extend(generic_sections(ctx, info))
+    return sections
+
+
+def generic_sections(ctx: PageContext, info: TableInfo) -> list[Section]:
+    """A chart of the first count or measure by the first dimension, and a preview."""
+    df = ctx.frame(info.name, limit=2000)
+    out: list[Section] = []
+    dim = next((d for d in info.roles.dims if df[d].nunique() > 1), None) if len(df) else None
+    val = next(iter(info.roles.counts + info.roles.measures), None)
+    if dim and val:
+        agg = df.groupby(dim, dropna=False)[val].sum(min_count=1).reset_index()
+        agg = agg.sort_values(val, ascending=False, na_position="last").head(30)
+        out.append(
+            ctx.chart(
+                f"{info.name}: {val} by {dim}",
+                charts.bar("", agg[dim].astype(str), agg[val], xlabel=dim, ylabel=val),
+                note="Sum over the other columns; blank where suppressed.",
+            )
+        )
+    out.append(ctx.table(f"{info.name} ({info.rows:,} rows)", df, more=f"/tables/{info.name}"))
+    return out

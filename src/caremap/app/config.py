@@ -1,0 +1,62 @@
+"""Settings of the web app, as a validated Pydantic model loadable from YAML or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from caremap.core.errors import ConfigError
+
+
+class AppConfig(BaseModel):
+    """How `caremap serve` publishes a workspace.
+
+    ``suppress_below``: counts from 1 to ``suppress_below - 1`` are hidden from viewers (NHS
+    small-number rule, 5 by default); zero is shown. ``secret_key`` signs session cookies; when
+    absent it is taken from ``$CAREMAP_SECRET_KEY`` or generated once and kept in the workspace.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    workspace: Path = Path("caremap.duckdb")
+    suppress_below: int = Field(5, ge=1, le=1000)
+    secret_key: str | None = Field(None, min_length=32)
+    session_hours: float = Field(8.0, gt=0, le=24 * 7)
+    secure_cookies: bool = Field(False, description="send cookies over HTTPS only")
+    max_page_size: int = Field(1000, ge=1, le=100_000)
+    max_download_rows: int = Field(1_000_000, ge=1)
+    max_query_chars: int = Field(4096, ge=256)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    cache_seconds: float = Field(30.0, ge=0)
+
+    @classmethod
+    def load(cls, path: str | Path) -> AppConfig:
+        """Read a YAML (``.yaml``/``.yml``) or JSON file; every problem is reported at once."""
+        p = Path(path)
+        try:
+            text = p.read_text()
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot read app config ({exc.strerror})") from None
+        try:
+            if p.suffix in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                data = json.loads(text)
+        except Exception as exc:
+            raise ConfigError(f"{p}: not valid {p.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+        return cls.parse(data, source=str(p))
+
+    @classmethod
+    def parse(cls, data: object, source: str = "app config") -> AppConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = [
+                f"{'.'.join(str(x) for x in e['loc']) or '(top level)'}: {e['msg']}"
+                for e in exc.errors()
+            ]
+            raise ConfigError(f"{source}: " + "; ".join(problems)) from None

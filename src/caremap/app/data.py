@@ -1,0 +1,188 @@
+"""Reading workspace data for a user: role checks, suppression and the audit trail in one place.
+
+The API and the pages both come through here, so a chart and a download of the same table
+show the same suppressed numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from caremap.app import audit
+from caremap.app.catalog import TableInfo, visible_kinds
+from caremap.app.query import BadRequest, NotFound, Page, parse_filters, read_page
+from caremap.app.state import AppState
+from caremap.app.users import User
+
+CASELOAD_TABLES = ("risk_caseload",)
+AREA_TABLES = (("small_area", "area_code"), ("locality", "locality_code"), ("ics", "ics_code"))
+
+
+def table_info(st: AppState, user: User, table: str) -> TableInfo:
+    info = st.catalog.get(st.cursor(), table)
+    if info is None:
+        raise NotFound(f"no published table {table!r}; GET /api/tables lists them", field="table")
+    if info.kind not in visible_kinds(user.role):
+        raise HTTPException(403, f"{table} holds person-level data, which your role cannot read")
+    return info
+
+
+def published_for(st: AppState, user: User, info: TableInfo):
+    """The suppressed copy a user must read instead of the table, or None for the table."""
+    if info.kind == "aggregate" and not user.sees_unsuppressed:
+        if info.rows > 5_000_000:
+            raise BadRequest(f"{info.name} is too large to publish with suppression")
+        return st.published.get(st.cursor(), info)
+    return None
+
+
+def read_table(
+    st: AppState,
+    request: Request,
+    user: User,
+    table: str,
+    raw_filters: list[str] | None,
+    columns: str | None,
+    order_by: str | None,
+    desc: bool,
+    limit: int | None,
+    offset: int,
+    *,
+    download: bool = False,
+) -> Page:
+    info = table_info(st, user, table)
+    filters = parse_filters(info, raw_filters)
+    cols = columns.split(",") if columns else None
+    cap = st.config.max_download_rows if limit is None else limit
+    page = read_page(
+        st.cursor(),
+        info,
+        filters=filters,
+        columns=cols,
+        order_by=order_by,
+        descending=desc,
+        limit=cap,
+        offset=offset,
+        published=published_for(st, user, info),
+    )
+    if limit is None and page.total > cap:
+        raise BadRequest(
+            f"{page.total:,} rows match; downloads stop at {cap:,}: add filters", field="filter"
+        )
+    if info.kind == "person":
+        audit.record(
+            st.cursor(),
+            user,
+            "download" if download else "view",
+            info.name,
+            audit.describe_request(filters, info.pid_columns, offset=offset, order_by=order_by),
+            len(page.rows),
+            request.client.host if request.client else None,
+        )
+    return page
+
+
+def caseload_table(st: AppState) -> TableInfo | None:
+    tables = st.catalog.tables(st.cursor())
+    for name in CASELOAD_TABLES:
+        info = tables.get(name)
+        if info is not None and info.has("locality_code"):
+            return info
+    return None
+
+
+def read_caseload(
+    st: AppState, request: Request, user: User, locality: str | None, limit: int, offset: int
+) -> tuple[Page, str]:
+    """A locality's caseload: clinicians their own locality only, admins any; audited."""
+    client = request.client.host if request.client else None
+    if user.role not in ("clinician", "admin"):
+        raise HTTPException(403, "caseload lists are for locality clinicians and admins")
+    if user.role == "clinician":
+        if locality is not None and locality != user.locality_code:
+            audit.record(
+                st.cursor(), user, "caseload_denied", "caseload", f"locality={locality}", 0, client
+            )
+            raise HTTPException(403, "you can see only your own locality's caseload")
+        locality = user.locality_code
+    info = caseload_table(st)
+    if info is None:
+        raise NotFound("no caseload yet: run `caremap risk` to produce risk_caseload")
+    order = next((c for c in ("rank", "risk_rank", "score", "risk") if info.has(c)), None)
+    page = read_page(
+        st.cursor(),
+        info,
+        filters=[],
+        columns=None,
+        order_by=order,
+        descending=order in ("score", "risk"),
+        limit=limit,
+        offset=offset,
+        extra_where=("locality_code", locality) if locality is not None else None,
+    )
+    audit.record(
+        st.cursor(),
+        user,
+        "view",
+        info.name,
+        f"locality={locality or 'all'}; offset={offset}",
+        len(page.rows),
+        client,
+    )
+    return page, info.name
+
+
+def area_profile(st: AppState, user: User, code: str) -> dict[str, Any] | None:
+    """What the workspace knows about an area code, with its needs indicators (suppressed)."""
+    con = st.cursor()
+    tables = st.catalog.tables(con)
+    for table, key in AREA_TABLES:
+        info = tables.get(table)
+        if info is None or not info.has(key):
+            continue
+        page = read_page(
+            con,
+            info,
+            filters=[],
+            columns=None,
+            order_by=None,
+            descending=False,
+            limit=1,
+            offset=0,
+            extra_where=(key, code),
+        )
+        if page.rows:
+            out: dict[str, Any] = {"area_type": table, "area": page.rows[0], "indicators": []}
+            ind = tables.get("needs_indicator")
+            if ind is not None and ind.has("area_code"):
+                ipage = read_page(
+                    con,
+                    ind,
+                    filters=[],
+                    columns=None,
+                    order_by=None,
+                    descending=False,
+                    limit=1000,
+                    offset=0,
+                    extra_where=("area_code", code),
+                    published=published_for(st, user, ind),
+                )
+                out["indicators"] = ipage.rows
+            return out
+    return None
+
+
+def read_audit(st: AppState, limit: int, offset: int) -> Page:
+    con = st.cursor()
+    total = con.execute(f"SELECT count(*) FROM {audit.AUDIT_TABLE}").fetchall()[0][0]
+    cur = con.execute(
+        f"SELECT * FROM {audit.AUDIT_TABLE} ORDER BY logged_at DESC LIMIT ? OFFSET ?",
+        [limit, offset],
+    )
+    cols = [d[0] for d in cur.description]
+    from caremap.app.query import jsonable
+
+    rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in cur.fetchall()]
+    return Page(cols, rows, int(total), limit, offset, False)

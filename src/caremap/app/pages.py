@@ -1,0 +1,332 @@
+"""Server-rendered pages in the NHS.UK design system (nhsuk-frontend-jinja templates)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+
+from caremap.app import audit, data, views
+from caremap.app.api import CODE_PATTERN, TABLE_PATTERN, Filters, Limit, Offset, OrderBy
+from caremap.app.capabilities import BY_SLUG, CAPABILITIES, PageContext, build_page
+from caremap.app.security import (
+    check_csrf,
+    csrf_token,
+    current_user,
+    new_session,
+    page_user,
+    read_session,
+    set_cookie,
+    state,
+)
+from caremap.app.users import User, authenticate
+
+router = APIRouter(include_in_schema=False)
+_env = Environment(
+    loader=ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(str(files("caremap.app") / "templates")))),
+            PackageLoader("nhsuk_frontend_jinja"),
+        ]
+    ),
+    undefined=ChainableUndefined,
+    autoescape=True,
+)
+templates = Jinja2Templates(env=_env)
+PAGE_SIZE = 50
+
+
+def _nav(request: Request, user: User | None) -> list[dict]:
+    if user is None:
+        return []
+    path = request.url.path
+    items = [{"href": "/", "text": "Overview", "current": path == "/"}]
+    items += [
+        {
+            "href": f"/{c.slug}",
+            "text": c.title.split(" ")[0] if c.slug != "quality" else "Quality",
+            "current": path.startswith(f"/{c.slug}"),
+        }
+        for c in CAPABILITIES
+    ]
+    items.append({"href": "/tables", "text": "Tables", "current": path.startswith("/tables")})
+    if user.role == "admin":
+        items.append(
+            {"href": "/admin/audit", "text": "Audit", "current": path.startswith("/admin")}
+        )
+    return items
+
+
+def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    user = ctx.pop("user", None) or current_user(request)
+    st = state(request)
+    suppressed = user is not None and not user.sees_unsuppressed
+    ctx.setdefault(
+        "suppressed_note",
+        (
+            f"Counts from 1 to {st.config.suppress_below - 1}, and cells that would let you work "
+            "them out from a total, are not shown (–)."
+            if suppressed
+            else None
+        ),
+    )
+    sections = ctx.get("sections") or []
+    ctx.setdefault("charts", any(s.get("kind") == "chart" for s in sections))
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "nav": _nav(request, user),
+            "suppress_below": st.config.suppress_below,
+            **ctx,
+        },
+        status_code=status,
+    )
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    titles = {
+        400: "Bad request",
+        401: "Log in",
+        403: "Not allowed",
+        404: "Not found",
+        413: "Request too large",
+        414: "Address too long",
+        422: "Bad request",
+    }
+    try:
+        return render(
+            request,
+            "error.html",
+            status=status,
+            title=titles.get(status, "Something went wrong"),
+            message=message,
+        )
+    except Exception:  # never fail while reporting a failure
+        return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
+
+
+# Login and logout ------------------------------------------------------------------------
+
+
+def _safe_next(raw: str | None) -> str:
+    """Only local paths (no scheme, no host, no query) are followed after login."""
+    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+        return raw.split("?", 1)[0]
+    return "/"
+
+
+@router.get("/login")
+def login_form(request: Request, next: Annotated[str | None, Query(max_length=200)] = None):
+    session = read_session(request)
+    cookie = None
+    if not session.get("sid"):
+        cookie, session = new_session(request, None)
+    resp = render(
+        request,
+        "login.html",
+        title="Log in to caremap",
+        csrf=csrf_token(request, session),
+        next=_safe_next(next),
+        user=None,
+    )
+    if cookie:
+        set_cookie(request, resp, cookie)
+    return resp
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token_: Annotated[str, Form(alias="csrf_token", max_length=128)] = "",
+    next: Annotated[str, Form(max_length=200)] = "/",
+):
+    session = read_session(request)
+    check_csrf(request, session, csrf_token_)
+    st = state(request)
+    user = authenticate(st.cursor(), username, password)
+    client = request.client.host if request.client else None
+    if user is None:
+        audit.record(st.cursor(), None, "login_failed", "page", "", None, client)
+        return render(
+            request,
+            "login.html",
+            status=401,
+            title="Log in to caremap",
+            csrf=csrf_token(request, session),
+            next=_safe_next(next),
+            error="Wrong user name or password.",
+            user=None,
+        )
+    audit.record(st.cursor(), user, "login", "page", "", None, client)
+    value, _ = new_session(request, user.username)
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    set_cookie(request, resp, value)
+    return resp
+
+
+@router.get("/logout")
+def logout_form(request: Request, user: User = Depends(page_user)):
+    return render(
+        request, "logout.html", title="Log out", csrf=csrf_token(request, read_session(request))
+    )
+
+
+@router.post("/logout")
+def logout(
+    request: Request, csrf_token_: Annotated[str, Form(alias="csrf_token", max_length=128)] = ""
+):
+    check_csrf(request, read_session(request), csrf_token_)
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie("caremap_session", path="/")
+    return resp
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def overview(request: Request, user: User = Depends(page_user)):
+    ctx = PageContext(state(request), user, request)
+    return render(
+        request,
+        "page.html",
+        title="Overview",
+        sections=views.overview(ctx),
+        lede="A synthetic or local health economy as caremap sees it.",
+    )
+
+
+def _capability_route(slug: str):
+    cap = BY_SLUG[slug]
+
+    def page(request: Request, user: User = Depends(page_user)):
+        ctx = PageContext(state(request), user, request)
+        return render(
+            request, "page.html", title=cap.title, lede=cap.lede, sections=build_page(ctx, cap)
+        )
+
+    page.__name__ = f"page_{slug}"
+    return page
+
+
+for _cap in CAPABILITIES:
+    router.add_api_route(f"/{_cap.slug}", _capability_route(_cap.slug), methods=["GET"])
+
+
+@router.get("/needs/area/{area_code}")
+def area_page(request: Request, area_code: str, user: User = Depends(page_user)):
+    import re
+
+    if not re.match(CODE_PATTERN, area_code):
+        raise HTTPException(400, "an area code has letters, digits, '.', '_' or '-' only")
+    profile = data.area_profile(state(request), user, area_code)
+    if profile is None:
+        raise HTTPException(404, f"unknown area {area_code!r}")
+    ctx = PageContext(state(request), user, request)
+    return render(
+        request, "page.html", title=f"Area {area_code}", sections=views.area_sections(ctx, profile)
+    )
+
+
+@router.get("/risk/caseload")
+def caseload_page(
+    request: Request,
+    locality: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    offset: Offset = 0,
+    user: User = Depends(page_user),
+):
+    st = state(request)
+    page, _ = data.read_caseload(st, request, user, locality, PAGE_SIZE, offset)
+    ctx = PageContext(st, user, request)
+    import pandas as pd
+
+    df = pd.DataFrame(page.rows, columns=page.columns)
+    loc = locality or user.locality_code or "all localities"
+    sections = [
+        ctx.table(
+            f"Caseload: {loc} ({page.total:,} people)",
+            df,
+            rows=PAGE_SIZE,
+            note="Person-level data: this view is recorded in the audit trail.",
+        )
+    ]
+    return render(request, "page.html", title="Caseload", sections=sections, suppressed_note=None)
+
+
+@router.get("/tables")
+def tables_page(request: Request, user: User = Depends(page_user)):
+    ctx = PageContext(state(request), user, request)
+    return render(request, "page.html", title="Tables", sections=views.table_list(ctx))
+
+
+@router.get("/tables/{table}")
+def table_page(
+    request: Request,
+    table: str,
+    filter: Filters = None,
+    order_by: OrderBy = None,
+    desc: bool = False,
+    offset: Offset = 0,
+    limit: Limit = PAGE_SIZE,
+    user: User = Depends(page_user),
+):
+    import re
+
+    if not re.match(TABLE_PATTERN, table):
+        raise HTTPException(404, "no such table")
+    st = state(request)
+    page = data.read_table(st, request, user, table, filter, None, order_by, desc, limit, offset)
+    base = [("filter", f) for f in filter or []]
+    if order_by:
+        base += [("order_by", order_by), ("desc", str(desc).lower())]
+    query = ("?" + urlencode(base)) if base else ""
+
+    def href(off: int) -> str:
+        return f"/tables/{table}?" + urlencode([*base, ("offset", off), ("limit", limit)])
+
+    return render(
+        request,
+        "table.html",
+        title=table,
+        table=table,
+        page=page,
+        query=query,
+        prev_href=href(max(0, offset - limit)) if offset > 0 else None,
+        next_href=href(offset + limit) if offset + limit < page.total else None,
+        suppressed_note=None
+        if not page.suppressed
+        else f"Counts from 1 to {st.config.suppress_below - 1}, and cells that would reveal them, are blank.",
+    )
+
+
+@router.get("/admin/audit")
+def audit_page(request: Request, offset: Offset = 0, user: User = Depends(page_user)):
+    if user.role != "admin":
+        raise HTTPException(403, "only admins can read the audit trail")
+    st = state(request)
+    import pandas as pd
+
+    page = data.read_audit(st, 200, offset)
+    ctx = PageContext(st, user, request)
+    return render(
+        request,
+        "page.html",
+        title="Audit trail",
+        sections=[
+            ctx.table(
+                f"{page.total:,} entries, newest first",
+                pd.DataFrame(page.rows, columns=page.columns),
+                rows=200,
+            )
+        ],
+    )

@@ -1,0 +1,244 @@
+"""Safe, parameterised reads of published tables: filters, ordering, paging, suppression.
+
+Identifiers come only from the catalog (`caremap.app.catalog`) and are quoted; every value
+from a request is converted to the column's type in Python and bound as a parameter. Viewers
+and clinicians read aggregate tables through a suppressed copy (`caremap.app.suppression`)
+registered as a view, so filters and ordering can never see a hidden value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from caremap.app.catalog import IDENT, TableInfo
+from caremap.app.suppression import INTEGER_TYPES, suppress
+from caremap.core.errors import InputError
+
+OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "IN"}
+OPS_ALL = (*OPS, "like")
+FILTER_PATTERN = r"^[a-z_][a-z0-9_]{0,62}:(eq|ne|lt|le|gt|ge|in|like):.{0,200}$"
+_FILTER = re.compile(FILTER_PATTERN, re.S)
+MAX_FILTERS = 20
+MAX_IN = 100
+PUBLISHED_VIEW = "__caremap_published"
+
+
+class BadRequest(InputError):
+    """A request the client can fix (answered with 400 and the message)."""
+
+
+class NotFound(InputError):
+    """An unknown table, area or page (answered with 404)."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    op: str
+    values: tuple[Any, ...]
+
+
+def _convert(info: TableInfo, column: str, raw: str) -> Any:
+    t = info.columns[column].upper()
+    try:
+        if t in INTEGER_TYPES:
+            return int(raw)
+        if t.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
+            v = float(raw)
+            if not math.isfinite(v):
+                raise ValueError
+            return v
+        if t == "DATE":
+            return date.fromisoformat(raw)
+        if t.startswith("TIMESTAMP"):
+            return datetime.fromisoformat(raw)
+        if t == "BOOLEAN":
+            if raw.lower() in ("true", "1", "yes"):
+                return True
+            if raw.lower() in ("false", "0", "no"):
+                return False
+            raise ValueError
+        if t.startswith("VARCHAR"):
+            return raw
+    except ValueError:
+        raise BadRequest(
+            f"filter on {column!r}: {raw[:40]!r} is not a valid {t.lower()}", field="filter"
+        ) from None
+    raise BadRequest(f"column {column!r} ({t.lower()}) cannot be filtered", field="filter")
+
+
+def parse_filters(info: TableInfo, raw_filters: list[str] | None) -> list[Filter]:
+    """Parse ``column:op:value`` strings against the table's columns; all problems at once."""
+    raw_filters = raw_filters or []
+    if len(raw_filters) > MAX_FILTERS:
+        raise BadRequest(f"at most {MAX_FILTERS} filters", field="filter")
+    out, problems = [], []
+    for raw in raw_filters:
+        if not _FILTER.match(raw):
+            problems.append(f"{raw[:60]!r} is not column:op:value with op one of {OPS_ALL}")
+            continue
+        column, op, value = raw.split(":", 2)
+        if column not in info.columns:
+            problems.append(f"{info.name} has no column {column!r}")
+            continue
+        if op == "like" and not info.columns[column].upper().startswith("VARCHAR"):
+            problems.append(f"'like' needs a text column; {column!r} is not")
+            continue
+        parts = value.split(",") if op == "in" else [value]
+        if len(parts) > MAX_IN:
+            problems.append(f"'in' takes at most {MAX_IN} values")
+            continue
+        try:
+            values = tuple(value if op == "like" else _convert(info, column, p) for p in parts)
+        except BadRequest as exc:
+            problems.append(exc.detail)
+            continue
+        out.append(Filter(column, op, values))
+    if problems:
+        raise BadRequest("; ".join(problems), field="filter")
+    return out
+
+
+def _q(name: str) -> str:
+    if not IDENT.match(name):  # never reached for catalog names; a last line of defence
+        raise BadRequest(f"bad identifier {name[:40]!r}")
+    return f'"{name}"'
+
+
+def _where(filters: list[Filter]) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    for f in filters:
+        if f.op == "like":
+            esc = f.values[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parts.append(f"{_q(f.column)} ILIKE ? ESCAPE '\\'")
+            params.append(f"%{esc}%")
+        elif f.op == "in":
+            parts.append(f"{_q(f.column)} IN ({', '.join('?' for _ in f.values)})")
+            params.extend(f.values)
+        else:
+            parts.append(f"{_q(f.column)} {OPS[f.op]} ?")
+            params.append(f.values[0])
+    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def jsonable(v: Any) -> Any:
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+class PublishedCache:
+    """Suppressed copies of aggregate tables, recomputed when the table changes or expires."""
+
+    def __init__(self, threshold: int, ttl: float) -> None:
+        self.threshold = threshold
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, int, pa.Table]] = {}
+
+    def get(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> pa.Table:
+        with self._lock:
+            hit = self._cache.get(info.name)
+            if hit and hit[1] == info.rows and time.monotonic() - hit[0] < self.ttl:
+                return hit[2]
+        df = con.execute(f"SELECT * FROM {_q(info.name)}").df()
+        published, _ = suppress(df, info.roles, self.threshold)
+        table = pa.Table.from_pandas(published, preserve_index=False)
+        table = _cast_like(
+            table, con.sql(f"SELECT * FROM {_q(info.name)} LIMIT 0").to_arrow_table()
+        )
+        with self._lock:
+            self._cache[info.name] = (time.monotonic(), info.rows, table)
+        return table
+
+
+def _cast_like(table: pa.Table, like: pa.Table | pa.RecordBatchReader) -> pa.Table:
+    """Give suppressed columns (object dtype after blanking) their original Arrow types."""
+    schema = like.schema
+    cols = []
+    for field in schema:
+        col = table.column(field.name)
+        try:
+            cols.append(col.cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            cols.append(col)
+    return pa.table(cols, names=schema.names)
+
+
+@dataclass
+class Page:
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    suppressed: bool
+
+
+def read_page(
+    con: duckdb.DuckDBPyConnection,
+    info: TableInfo,
+    *,
+    filters: list[Filter],
+    columns: list[str] | None,
+    order_by: str | None,
+    descending: bool,
+    limit: int | None,
+    offset: int,
+    published: pa.Table | None = None,
+    extra_where: tuple[str, Any] | None = None,
+) -> Page:
+    """One page of a table; ``published`` is the suppressed copy to read instead, if any.
+
+    ``extra_where`` is a (catalog column, value) equality the caller imposes (a clinician's
+    locality), bound like any other value.
+    """
+    cols = columns or list(info.columns)
+    bad = [c for c in cols if c not in info.columns]
+    if bad:
+        raise BadRequest(f"{info.name} has no column {', '.join(map(repr, bad))}", field="columns")
+    if order_by is not None and order_by not in info.columns:
+        raise BadRequest(f"cannot order by {order_by!r}: no such column", field="order_by")
+    if extra_where is not None:
+        filters = [*filters, Filter(extra_where[0], "eq", (extra_where[1],))]
+    where, params = _where(filters)
+    source = _q(info.name)
+    if published is not None:
+        con.register(PUBLISHED_VIEW, published)
+        source = PUBLISHED_VIEW
+    try:
+        total = con.execute(f"SELECT count(*) FROM {source}{where}", params).fetchall()[0][0]
+        order = (
+            f" ORDER BY {_q(order_by)} {'DESC' if descending else 'ASC'} NULLS LAST"
+            if order_by
+            else ""
+        )
+        order += ", " if order else " ORDER BY "
+        order += ", ".join(_q(c) for c in list(info.columns)[:3])
+        sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {source}{where}{order}"
+        page_params = list(params)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            page_params += [limit, offset]
+        result = con.execute(sql, page_params).fetchall()
+    except duckdb.ConversionException as exc:
+        raise BadRequest(f"a filter value does not fit its column: {exc}", field="filter") from None
+    finally:
+        if published is not None:
+            con.unregister(PUBLISHED_VIEW)
+    rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in result]
+    return Page(cols, rows, int(total), limit or len(rows), offset, published is not None)

@@ -1,0 +1,111 @@
+"""Sessions, CSRF tokens and role checks.
+
+A session is a cookie signed with itsdangerous (HMAC-SHA1 over the payload and a timestamp,
+expiring after ``session_hours``) holding a random session id and, once logged in, the user
+name; the user's role is read from ``app_user`` on every request, so disabling an account
+takes effect at once. Forms carry a CSRF token, an HMAC of the session id (the synchroniser
+token pattern of the OWASP CSRF cheat sheet); JSON endpoints that change state accept only
+``application/json`` bodies, which a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from caremap.app.state import AppState
+from caremap.app.users import User, get_user
+
+COOKIE = "caremap_session"
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a session: the handler redirects to the login form."""
+
+
+def state(request: Request) -> AppState:
+    return request.app.state.caremap
+
+
+def _serializer(st: AppState) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(st.secret_key, salt="caremap-session")
+
+
+def read_session(request: Request) -> dict[str, Any]:
+    st = state(request)
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return {}
+    try:
+        data = _serializer(st).loads(raw, max_age=int(st.config.session_hours * 3600))
+    except BadSignature:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def new_session(request: Request, username: str | None) -> tuple[str, dict[str, Any]]:
+    """A fresh signed cookie value (new id on every login: no session fixation)."""
+    data = {"sid": secrets.token_urlsafe(24), "u": username}
+    return _serializer(state(request)).dumps(data), data
+
+
+def set_cookie(request: Request, response, value: str) -> None:
+    st = state(request)
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=int(st.config.session_hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=st.config.secure_cookies,
+        path="/",
+    )
+
+
+def csrf_token(request: Request, session: dict[str, Any]) -> str:
+    sid = session.get("sid", "")
+    key = state(request).secret_key.encode()
+    return hmac.new(key, f"csrf:{sid}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: Request, session: dict[str, Any], token: str | None) -> None:
+    if not session.get("sid") or not token:
+        raise HTTPException(403, "missing CSRF token: reload the form and try again")
+    if not hmac.compare_digest(csrf_token(request, session), token):
+        raise HTTPException(403, "invalid CSRF token: reload the form and try again")
+
+
+def current_user(request: Request) -> User | None:
+    cached = getattr(request.state, "user", False)
+    if cached is not False:
+        return cached
+    name = read_session(request).get("u")
+    user = get_user(state(request).cursor(), name) if name else None
+    request.state.user = user
+    return user
+
+
+def api_user(request: Request) -> User:
+    """Dependency for the JSON API: 401 without a valid session."""
+    user = current_user(request)
+    if user is None:
+        raise HTTPException(401, "log in first: POST /api/session or use the login page")
+    return user
+
+
+def page_user(request: Request) -> User:
+    """Dependency for pages: redirect to the login form without a valid session."""
+    user = current_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise HTTPException(403, f"your role ({user.role}) cannot see this; ask an admin")

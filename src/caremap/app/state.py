@@ -1,0 +1,62 @@
+"""What the running app holds: the workspace, per-thread cursors, the catalog and caches."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+
+import duckdb
+
+from caremap.app import audit, users
+from caremap.app.catalog import Catalog
+from caremap.app.config import AppConfig
+from caremap.app.query import PublishedCache
+from caremap.core.errors import WorkspaceError
+from caremap.core.workspace import open_workspace
+
+SETTING_TABLE = "app_setting"
+
+
+class AppState:
+    """One per app. DuckDB connections are not thread-safe, so each worker thread of the
+    server gets its own cursor on the one database (`cursor`)."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+        ws = open_workspace(config.workspace, memory_limit=os.environ.get("CAREMAP_MEMORY_LIMIT"))
+        if ws.engine != "duckdb":  # pragma: no cover - open_workspace defaults to duckdb
+            raise WorkspaceError("the web app serves DuckDB workspaces")
+        self.ws = ws
+        self._local = threading.local()
+        self.catalog = Catalog()
+        self.published = PublishedCache(config.suppress_below, config.cache_seconds)
+        con = self.cursor()
+        users.ensure_table(con)
+        audit.ensure_table(con)
+        self.secret_key = (
+            config.secret_key or os.environ.get("CAREMAP_SECRET_KEY") or self._secret(con)
+        )
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self.ws.cursor()  # type: ignore[attr-defined]
+            self._local.con = con
+        return con
+
+    @staticmethod
+    def _secret(con: duckdb.DuckDBPyConnection) -> str:
+        """A signing key generated once per workspace, so sessions survive a restart."""
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {SETTING_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
+        row = con.execute(f"SELECT value FROM {SETTING_TABLE} WHERE key = 'secret_key'").fetchall()
+        if row:
+            return row[0][0]
+        key = secrets.token_urlsafe(48)
+        con.execute(f"INSERT INTO {SETTING_TABLE} VALUES ('secret_key', ?)", [key])
+        return key
+
+    def close(self) -> None:
+        self.ws.close()
