@@ -1,0 +1,486 @@
+"""Three years of activity from seven source systems, as compact numeric events.
+
+Rates per person-year (England 2022-23, see `caremap.synth.reference`): emergency
+admissions from the latent risk model (`caremap.synth.risk`), ~70% of them through A&E and
+about half of those by ambulance; A&E attendances ~400 per 1,000 in all; elective and
+day-case admissions ~160 per 1,000 rising with age; maternity deliveries ~55 per 1,000
+women aged 15-44; outpatient attendances ~2.2 per person (30% first); GP consultations ~5
+per person (more for women, children, older people and people with conditions); community
+contacts concentrated in frail older people (overdispersed); adult social care long-term
+support for ~1.9% of adults (NHS Digital, Adult Social Care Activity and Finance 2022-23),
+30% residential. Activity stops at death.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from caremap.synth.conditions import CONDITION_NAMES, Conditions
+from caremap.synth.config import SynthConfig, rng_for
+from caremap.synth.geography import Geography
+from caremap.synth.people import People
+from caremap.synth.reference import (
+    AE_DIAGNOSES,
+    ELECTIVE_PROCEDURES,
+    NEL_DIAGNOSES,
+    OUTPATIENT_SPECIALTIES,
+    TARIFF,
+)
+from caremap.synth.risk import RiskYear
+from caremap.synth.sites import Sites
+from caremap.synth.vocab import DIAGNOSES, METHOD, POD, PROCEDURES, SPECIALTIES, Vocab
+
+C = {c: i for i, c in enumerate(CONDITION_NAMES)}
+
+
+@dataclass
+class Events:
+    """Activity rows of one source system as arrays (indices into vocabularies; -1 = null)."""
+
+    person: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    site: np.ndarray
+    provider: np.ndarray
+    method: np.ndarray
+    pod: np.ndarray
+    specialty: np.ndarray
+    diagnosis: np.ndarray
+    procedure: np.ndarray
+    cost: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[Events]) -> Events:
+        parts = [p for p in parts if p is not None]
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def sorted(self) -> Events:
+        o = np.lexsort((self.person, self.start))
+        return Events(**{f.name: getattr(self, f.name)[o] for f in fields(self)})
+
+
+def _ev(
+    person,
+    start,
+    end=None,
+    site=None,
+    provider=None,
+    method=-1,
+    pod=-1,
+    spec=-1,
+    diag=-1,
+    proc=-1,
+    cost=0.0,
+) -> Events:
+    n = len(person)
+
+    def full(v, dt):
+        return np.full(n, v, dtype=dt) if np.isscalar(v) else np.asarray(v, dtype=dt)
+
+    return Events(
+        person=person.astype(np.int32),
+        start=start.astype(np.int32),
+        end=full(-1 if end is None else end, np.int32),
+        site=full(-1 if site is None else site, np.int32),
+        provider=full(-1 if provider is None else provider, np.int32),
+        method=full(method, np.int8),
+        pod=full(pod, np.int8),
+        specialty=full(spec, np.int16),
+        diagnosis=full(diag, np.int16),
+        procedure=full(proc, np.int16),
+        cost=full(cost, np.float64),
+    )
+
+
+class ActivityMaker:
+    """Generates each year's events for every source system."""
+
+    def __init__(
+        self,
+        people: People,
+        cond: Conditions,
+        geo: Geography,
+        sites: Sites,
+        cfg: SynthConfig,
+        seed: int,
+    ) -> None:
+        self.p, self.cond, self.geo, self.s, self.cfg, self.seed = (
+            people,
+            cond,
+            geo,
+            sites,
+            cfg,
+            seed,
+        )
+        self.site_vocab = Vocab(sites.site["site_code"].to_pylist())
+        self.prov_vocab = Vocab(sites.provider["provider_code"].to_pylist())
+        axy = np.c_[geo.easting, geo.northing]
+
+        def nearest(xy: np.ndarray, k: int) -> np.ndarray:
+            d = np.hypot(axy[:, None, 0] - xy[None, :, 0], axy[:, None, 1] - xy[None, :, 1])
+            o = np.argsort(d, axis=1)[:, :k]
+            return np.pad(o, ((0, 0), (0, k - o.shape[1])), mode="edge")
+
+        self.near_acute = nearest(sites.acute_xy, 2)
+        self.near_hub = nearest(sites.hub_xy, 1)[:, 0]
+        self.near_comm = nearest(sites.community_xy, 1)[:, 0]
+        self.near_station = nearest(sites.station_xy, 1)[:, 0]
+        self.near_home = nearest(sites.care_home_xy, 5)
+        sv, pv = self.site_vocab, self.prov_vocab
+        self.acute_site = sv.ids(sites.acute_site)
+        self.acute_prov = pv.ids(sites.acute_provider)
+        self.hub_site, self.hub_prov = sv.ids(sites.hub_site), pv.ids(sites.hub_provider)
+        self.comm_site, self.comm_prov = (
+            sv.ids(sites.community_site),
+            pv.ids(sites.community_provider),
+        )
+        self.station_site = sv.ids(sites.station_site)
+        self.amb_prov = pv[sites.ambulance_provider]
+        self.gp_site = sv.ids(sites.practice_code)
+        self.gp_prov = pv.ids(sites.practice_code)
+        self.home_site, self.home_prov = (
+            sv.ids(sites.care_home_site),
+            pv.ids(sites.care_home_provider),
+        )
+        self.la_prov = pv.ids(sites.la_provider)
+        self.ncond = cond.has.sum(axis=1)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _exposure(self, ys: int, ye: int) -> np.ndarray:
+        alive_end = np.minimum(self.p.death.astype(np.int64), ye)
+        return np.clip((alive_end - ys) / (ye - ys), 0, 1)
+
+    def _draw(self, rng, lam: np.ndarray, ys: int, ye: int, expo: np.ndarray):
+        counts = rng.poisson(np.maximum(lam, 0) * expo)
+        person = np.repeat(np.arange(self.p.n), counts)
+        span = np.maximum(expo[person] * (ye - ys), 1)
+        start = ys + np.floor(rng.random(len(person)) * span).astype(np.int64)
+        return person, start
+
+    def _acute(self, rng, person) -> np.ndarray:
+        second = rng.random(len(person)) < 0.15
+        return self.near_acute[self.p.area[person], second.astype(int)]
+
+    def _age(self, t: int) -> np.ndarray:
+        return self.p.age0 + t
+
+    # -- one year --------------------------------------------------------------------------
+    def year(self, t: int, ys: int, ye: int, risk: RiskYear) -> dict[str, Events]:
+        rng = rng_for(self.seed, f"activity:{t}")
+        expo = self._exposure(ys, ye)
+        age = self._age(t)
+        out: dict[str, list[Events]] = {
+            k: []
+            for k in (
+                "gp",
+                "ae",
+                "inpatient",
+                "outpatient",
+                "ambulance",
+                "community",
+                "social_care",
+            )
+        }
+        # emergency admissions
+        person = np.repeat(np.arange(self.p.n), risk.admissions)
+        span = np.maximum(expo[person] * (ye - ys), 1)
+        start = ys + np.floor(rng.random(len(person)) * span).astype(np.int64)
+        hosp = self._acute(rng, person)
+        diag, spec = self._nel_diagnosis(rng, person, age)
+        los = np.minimum(rng.geometric(1 / (2 + age[person] / 15)), 60) - 1
+        los = np.minimum(los, np.maximum(self.p.death[person].astype(np.int64) - start, 0))
+        cost = TARIFF["NEL"] * (0.6 + 0.1 * np.minimum(los, 30))
+        out["inpatient"].append(
+            _ev(
+                person,
+                start,
+                start + los,
+                self.acute_site[hosp],
+                self.acute_prov[hosp],
+                METHOD["emergency"],
+                POD["NEL"],
+                spec,
+                diag,
+                -1,
+                cost,
+            )
+        )
+        via_ae = rng.random(len(person)) < 0.7
+        ae_p, ae_s, ae_h = person[via_ae], start[via_ae], hosp[via_ae]
+        by_amb = rng.random(len(ae_p)) < 0.5
+        out["ae"].append(self._ae_rows(rng, ae_p, ae_s, ae_h, diag[via_ae]))
+        out["ambulance"].append(self._amb_rows(ae_p[by_amb], ae_s[by_amb], "SEE_CONVEY"))
+        # other A&E attendances
+        shape = np.interp(
+            age,
+            [0, 1, 5, 15, 20, 30, 50, 70, 80, 90, 99],
+            [1.6, 1.2, 0.6, 0.8, 1.1, 0.9, 0.8, 1.0, 1.5, 2.2, 2.5],
+        )
+        lam = shape * np.exp(0.3 * self.p.latent + 0.15 * self.p.imd_z) * (1 + 0.15 * self.ncond)
+        need = max(self.cfg.ae_per_1000 / 1000 * expo.sum() - via_ae.sum(), 0)
+        lam *= need / max((lam * expo).sum(), 1e-9)
+        ap, ast = self._draw(rng, lam, ys, ye, expo)
+        ah = self._acute(rng, ap)
+        adiag = DIAGNOSES.ids(AE_DIAGNOSES)[rng.integers(0, len(AE_DIAGNOSES), len(ap))]
+        out["ae"].append(self._ae_rows(rng, ap, ast, ah, adiag))
+        conv = rng.random(len(ap)) < 0.15
+        out["ambulance"].append(self._amb_rows(ap[conv], ast[conv], "SEE_CONVEY"))
+        # ambulance incidents without conveyance (~40% of incidents)
+        n_conv = int(by_amb.sum() + conv.sum())
+        lam2 = lam * (n_conv * 0.67) / max((lam * expo).sum(), 1e-9)
+        np_, nst = self._draw(rng, lam2, ys, ye, expo)
+        hear = rng.random(len(np_)) < 0.4
+        out["ambulance"].append(self._amb_rows(np_[~hear], nst[~hear], "SEE_TREAT"))
+        out["ambulance"].append(self._amb_rows(np_[hear], nst[hear], "HEAR_TREAT"))
+        out["inpatient"].append(self._elective(rng, age, ys, ye, expo))
+        out["inpatient"].append(self._maternity(rng, age, ys, ye, expo))
+        out["outpatient"].append(self._outpatient(rng, age, ys, ye, expo))
+        out["gp"].append(self._gp(rng, age, ys, ye, expo))
+        out["community"].append(self._community(rng, age, ys, ye, expo))
+        out["social_care"].append(self._social_care(rng, t, age, ys, ye, expo))
+        return {k: Events.concat(v).sorted() for k, v in out.items()}
+
+    def _nel_diagnosis(self, rng, person, age):
+        a = age[person]
+        w = np.zeros((len(person), len(NEL_DIAGNOSES)))
+        for j, (_, _, base, lo, hi, cond) in enumerate(NEL_DIAGNOSES):
+            wj = base * ((a >= lo) & (a <= hi))
+            if cond is not None:
+                wj = wj * np.where(self.cond.has[person, C[cond]], 6.0, 1.0)
+            w[:, j] = wj
+        w[w.sum(axis=1) == 0, 0] = 1.0
+        cum = np.cumsum(w, axis=1)
+        pick = (cum < rng.random(len(person))[:, None] * cum[:, -1:]).sum(axis=1)
+        diag = DIAGNOSES.ids([d[0] for d in NEL_DIAGNOSES])[pick]
+        spec = SPECIALTIES.ids([d[1] for d in NEL_DIAGNOSES])[pick]
+        spec = np.where(
+            a < 16,
+            SPECIALTIES["420"],
+            np.where((a >= 80) & (spec == SPECIALTIES["300"]), SPECIALTIES["430"], spec),
+        )
+        return diag, spec
+
+    def _ae_rows(self, rng, person, start, hosp, diag) -> Events:
+        cost = TARIFF["AE"] * rng.uniform(0.7, 1.5, len(person))
+        return _ev(
+            person,
+            start,
+            start,
+            self.acute_site[hosp],
+            self.acute_prov[hosp],
+            -1,
+            POD["AE"],
+            SPECIALTIES["180"],
+            diag,
+            -1,
+            cost.round(2),
+        )
+
+    def _amb_rows(self, person, start, pod: str) -> Events:
+        st = self.near_station[self.p.area[person]]
+        return _ev(
+            person,
+            start,
+            start,
+            self.station_site[st],
+            self.amb_prov,
+            -1,
+            POD[pod],
+            -1,
+            -1,
+            -1,
+            TARIFF[pod],
+        )
+
+    def _elective(self, rng, age, ys, ye, expo) -> Events:
+        shape = np.interp(
+            age, [0, 20, 40, 60, 70, 80, 90, 99], [0.2, 0.4, 0.8, 1.5, 2.2, 2.2, 1.2, 0.6]
+        )
+        lam = shape * (1 + 0.1 * self.ncond)
+        lam *= 0.16 * expo.sum() / max((lam * expo).sum(), 1e-9)
+        person, start = self._draw(rng, lam, ys, ye, expo)
+        a, female = age[person], self.p.sex[person] == 1
+        w = np.stack(
+            [
+                wt * (a >= mina) * (female if spec == "502" else 1)
+                for spec, _, _, wt, _, mina in ELECTIVE_PROCEDURES
+            ],
+            axis=1,
+        )
+        w[w.sum(axis=1) == 0, 0] = 1.0
+        cum = np.cumsum(w, axis=1)
+        pick = (cum < rng.random(len(person))[:, None] * cum[:, -1:]).sum(axis=1)
+        proc = np.array(ELECTIVE_PROCEDURES, dtype=object)
+        daycase = rng.random(len(person)) < proc[pick, 4].astype(float)
+        spec = SPECIALTIES.ids(proc[:, 0])[pick]
+        hub_ok = np.isin(proc[pick, 0], ["110", "130", "100"]) & (rng.random(len(person)) < 0.4)
+        hosp = self._acute(rng, person)
+        hub = self.near_hub[self.p.area[person]]
+        site = np.where(hub_ok, self.hub_site[hub], self.acute_site[hosp])
+        prov = np.where(hub_ok, self.hub_prov[hub], self.acute_prov[hosp])
+        los = np.where(daycase, 0, rng.integers(1, 6, len(person)))
+        cost = np.where(daycase, TARIFF["DC"], TARIFF["EL"]) * rng.uniform(0.8, 1.3, len(person))
+        return _ev(
+            person,
+            start,
+            start + los,
+            site,
+            prov,
+            METHOD["elective"],
+            np.where(daycase, POD["DC"], POD["EL"]),
+            spec,
+            DIAGNOSES.ids(proc[:, 2])[pick],
+            PROCEDURES.ids(proc[:, 1])[pick],
+            cost.round(2),
+        )
+
+    def _maternity(self, rng, age, ys, ye, expo) -> Events:
+        women = (self.p.sex == 1) & (age >= 15) & (age <= 44)
+        lam = np.where(women, np.exp(-(((age - 31) / 6.0) ** 2)), 0.0)
+        lam *= 0.055 * (women * expo).sum() / max((lam * expo).sum(), 1e-9)
+        person, start = self._draw(rng, lam, ys, ye, expo)
+        hosp = self._acute(rng, person)
+        los = rng.integers(0, 4, len(person))
+        return _ev(
+            person,
+            start,
+            start + los,
+            self.acute_site[hosp],
+            self.acute_prov[hosp],
+            METHOD["maternity"],
+            POD["MAT"],
+            SPECIALTIES["501"],
+            DIAGNOSES["O800"],
+            PROCEDURES["R249"],
+            TARIFF["MAT"],
+        )
+
+    def _outpatient(self, rng, age, ys, ye, expo) -> Events:
+        shape = np.interp(age, [0, 15, 40, 60, 75, 85, 99], [0.6, 0.5, 0.8, 1.3, 1.8, 1.7, 1.3])
+        lam = shape * (1 + 0.3 * self.ncond)
+        lam *= self.cfg.outpatient_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
+        person, start = self._draw(rng, lam, ys, ye, expo)
+        w = np.array([s[2] for s in OUTPATIENT_SPECIALTIES])
+        pick = rng.choice(len(w), len(person), p=w / w.sum())
+        spec = SPECIALTIES.ids([s[0] for s in OUTPATIENT_SPECIALTIES])[pick]
+        spec = np.where(age[person] < 16, SPECIALTIES["420"], spec)
+        diag = DIAGNOSES.ids([s[1] for s in OUTPATIENT_SPECIALTIES])[pick]
+        first = rng.random(len(person)) < 0.3
+        hosp = self._acute(rng, person)
+        cost = np.where(first, TARIFF["OPFA"], TARIFF["OPFU"])
+        return _ev(
+            person,
+            start,
+            start,
+            self.acute_site[hosp],
+            self.acute_prov[hosp],
+            -1,
+            np.where(first, POD["OPFA"], POD["OPFU"]),
+            spec,
+            diag,
+            -1,
+            cost,
+        )
+
+    def _gp(self, rng, age, ys, ye, expo) -> Events:
+        shape = np.interp(
+            age, [0, 5, 15, 25, 45, 65, 75, 85, 99], [1.3, 0.7, 0.5, 0.8, 0.9, 1.3, 1.7, 2.0, 2.0]
+        )
+        female = (self.p.sex == 1) & (age >= 16) & (age <= 60)
+        lam = shape * (1 + 0.3 * female) * (1 + 0.25 * self.ncond) * np.exp(0.2 * self.p.latent)
+        lam *= self.cfg.gp_contacts_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
+        person, start = self._draw(rng, lam, ys, ye, expo)
+        before = (self.p.prev_practice[person] >= 0) & (start < self.p.prev_until[person])
+        prac = np.where(before, self.p.prev_practice[person], self.p.practice[person])
+        return _ev(
+            person,
+            start,
+            start,
+            self.gp_site[prac],
+            self.gp_prov[prac],
+            -1,
+            POD["CONS"],
+            -1,
+            -1,
+            -1,
+            TARIFF["CONS"],
+        )
+
+    def _community(self, rng, age, ys, ye, expo) -> Events:
+        has = self.cond.has
+        lam = np.exp(0.05 * np.maximum(age - 60, 0)) * (
+            1 + 1.5 * has[:, C["frailty"]] + 0.8 * has[:, C["dementia"]] + 0.3 * self.ncond
+        )
+        lam = lam * rng.gamma(0.5, 2.0, self.p.n)
+        lam *= self.cfg.community_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
+        person, start = self._draw(rng, lam, ys, ye, expo)
+        c = self.near_comm[self.p.area[person]]
+        spec = SPECIALTIES.ids(["950", "650", "653"])[
+            rng.choice(3, len(person), p=[0.6, 0.25, 0.15])
+        ]
+        return _ev(
+            person,
+            start,
+            start,
+            self.comm_site[c],
+            self.comm_prov[c],
+            -1,
+            POD["CONTACT"],
+            spec,
+            -1,
+            -1,
+            TARIFF["CONTACT"],
+        )
+
+    def _social_care(self, rng, t, age, ys, ye, expo) -> Events:
+        """Long-term support packages: one row per package per year it runs."""
+        if t == 0:
+            has = self.cond.has
+            lin = (
+                0.07 * (age - 65)
+                + 1.6 * has[:, C["frailty"]]
+                + 1.8 * has[:, C["dementia"]]
+                + 0.3 * self.p.imd_z
+                + 0.5 * self.p.latent
+            )
+            adult = age >= 18
+            lo, hi = -20.0, 5.0
+            for _ in range(50):
+                mid = (lo + hi) / 2
+                share = (1 / (1 + np.exp(-(mid + lin))))[adult].mean()
+                lo, hi = (mid, hi) if share < 0.019 else (lo, mid)
+            p = np.where(adult, 1 / (1 + np.exp(-(lo + lin))), 0)
+            sc_rng = rng_for(self.seed, "social_care")
+            self.sc_has = sc_rng.random(self.p.n) < p
+            self.sc_res = sc_rng.random(self.p.n) < np.where(has[:, C["dementia"]], 0.5, 0.25)
+            span = int(ye - ys) * 3
+            self.sc_start = ys - 730 + (sc_rng.random(self.p.n) * (730 + span)).astype(np.int64)
+            self.sc_home = self.near_home[self.p.area, sc_rng.integers(0, 5, self.p.n)]
+        person = np.flatnonzero(self.sc_has & (self.sc_start < ye) & (self.p.death > ys))
+        start = np.maximum(self.sc_start[person], ys)
+        end = np.minimum(ye - 1, self.p.death[person].astype(np.int64))
+        res = self.sc_res[person]
+        home = self.sc_home[person]
+        la = self.la_prov[self.geo.locality[self.p.area[person]]]
+        weekly = np.where(res, TARIFF["RES_CARE"], TARIFF["HOME_CARE"])
+        cost = (weekly * (end - start + 1) / 7).round(2)
+        return _ev(
+            person,
+            start,
+            end,
+            np.where(res, self.home_site[home], -1),
+            np.where(res, self.home_prov[home], la),
+            -1,
+            np.where(res, POD["RES_CARE"], POD["HOME_CARE"]),
+            -1,
+            -1,
+            -1,
+            cost,
+        )

@@ -1,0 +1,122 @@
+"""Settings of the synthetic economy: sizes, rates and identity noise, as one validated object.
+
+Every rate here is documented in ``docs/synth.md``. A config loads from YAML or JSON
+(`SynthConfig.from_file`) and exports a JSON Schema (`SynthConfig.model_json_schema()`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from caremap.core.errors import ConfigError
+from caremap.core.schema import SOURCE_SYSTEMS
+
+Rate = float
+
+
+def _per_system(**kw: float) -> dict[str, float]:
+    return {s: kw.get(s, kw.get("default", 0.0)) for s in SOURCE_SYSTEMS}
+
+
+class NoiseConfig(BaseModel):
+    """Identity noise: the probability that a source record shows each defect.
+
+    Per-system rates are dicts keyed by source system. Rates are per source record.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    missing_nhs_number: dict[str, Rate] = Field(
+        default_factory=lambda: _per_system(
+            gp=0.002,
+            ae=0.08,
+            inpatient=0.01,
+            outpatient=0.01,
+            ambulance=0.12,
+            community=0.03,
+            social_care=0.10,
+        )
+    )
+    nhs_digit_typo: Rate = Field(0.004, ge=0, le=1, description="one digit changed")
+    nhs_transposition: Rate = Field(0.002, ge=0, le=1, description="two adjacent digits swapped")
+    given_name_typo: Rate = Field(0.015, ge=0, le=1)
+    family_name_typo: Rate = Field(0.012, ge=0, le=1)
+    nickname: dict[str, Rate] = Field(
+        default_factory=lambda: _per_system(default=0.04, ae=0.15, ambulance=0.2, gp=0.01)
+    )
+    previous_surname: Rate = Field(
+        0.15, ge=0, le=1, description="married person's record still holds the birth surname"
+    )
+    dob_day_month_swap: Rate = Field(0.004, ge=0, le=1)
+    dob_digit_typo: Rate = Field(0.004, ge=0, le=1)
+    stale_postcode: Rate = Field(
+        0.3, ge=0, le=1, description="record updated after a move still holds the old postcode"
+    )
+    missing_postcode: dict[str, Rate] = Field(
+        default_factory=lambda: _per_system(default=0.01, ae=0.04, ambulance=0.06, gp=0.0)
+    )
+    unknown_sex: Rate = Field(0.002, ge=0, le=1)
+    junk_name: dict[str, Rate] = Field(
+        default_factory=lambda: _per_system(default=0.001, ae=0.006, ambulance=0.01)
+    )
+    junk_dob: Rate = Field(0.001, ge=0, le=1, description="DOB recorded as 1900-01-01")
+    placeholder_nhs_number: Rate = Field(
+        0.001, ge=0, le=1, description="0000000000, 9999999999 or 1234567890"
+    )
+    new_record_per_contact: dict[str, Rate] = Field(
+        default_factory=lambda: _per_system(default=0.0, ae=0.25, ambulance=0.6)
+    )
+
+
+class SynthConfig(BaseModel):
+    """Sizes and behaviour of the synthetic economy (defaults give an England-like region)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area_size: int = Field(1500, ge=50, description="people per small area (LSOA-like)")
+    min_areas: int = Field(20, ge=4, description="fewest small areas, for small populations")
+    locality_size: int = Field(50_000, ge=1000)
+    ics_size: int = Field(1_000_000, ge=10_000)
+    people_per_practice: int = Field(8000, ge=500)
+    km_per_million: float = Field(100.0, gt=0, description="side of the region per 1M people")
+    min_side_km: float = Field(30.0, gt=0)
+    yearly_move_rate: float = Field(0.06, ge=0, le=1)
+    twin_share: float = Field(0.014, ge=0, le=0.1, description="people who have a twin")
+    emergency_per_1000: float = Field(110.0, gt=0, description="England ~110 per 1,000 per year")
+    ae_per_1000: float = Field(400.0, gt=0, description="England ~400 per 1,000 per year")
+    gp_contacts_per_person: float = Field(5.0, ge=0)
+    outpatient_per_person: float = Field(2.2, ge=0)
+    community_per_person: float = Field(1.2, ge=0)
+    noise: NoiseConfig = Field(default_factory=NoiseConfig)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SynthConfig:
+        """Load from a YAML or JSON file; every problem is reported at once."""
+        p = Path(path)
+        text = p.read_text()
+        if p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            data = json.loads(text)
+        return cls.parse(data, source=str(p))
+
+    @classmethod
+    def parse(cls, data: dict, source: str = "synth config") -> SynthConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+
+
+def rng_for(seed: int, name: str) -> np.random.Generator:
+    """A generator that depends only on the seed and a stream name (as `SynthContext.rng`)."""
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))

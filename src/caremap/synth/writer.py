@@ -1,0 +1,55 @@
+"""Writing extracts: every table conformed to its canonical columns and Arrow types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from caremap.core import schema
+
+ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def arrow_schema(qualified: str) -> pa.Schema:
+    """The Arrow schema of a canonical table's columns (never its derived columns)."""
+    spec = schema.get(qualified)
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in spec.columns])
+
+
+def conform(qualified: str, table: pa.Table) -> pa.Table:
+    """Select and cast ``table`` to the canonical columns, in order; missing ones are null."""
+    target = arrow_schema(qualified)
+    extra = set(table.column_names) - set(target.names)
+    if extra:
+        raise ValueError(f"{qualified}: columns not in the data model: {sorted(extra)}")
+    cols = []
+    for f in target:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=target)
+
+
+def path_for(out_dir: Path, qualified: str, part: str | None = None) -> Path:
+    folder = out_dir / "truth" if qualified.startswith("truth.") else out_dir
+    name = qualified.split(".", 1)[-1]
+    return folder / (f"{name}__{part}.parquet" if part else f"{name}.parquet")
+
+
+def write(out_dir: Path, qualified: str, table: pa.Table, part: str | None = None) -> Path:
+    path = path_for(out_dir, qualified, part)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(conform(qualified, table), path, compression="zstd", row_group_size=1 << 20)
+    return path
