@@ -14,7 +14,7 @@ regionalization methods: a survey", *Int Regional Sci Review* 30:195-220, sectio
 3. **Seeds.** Population-weighted k-means on the centroids; each locality starts at the
    small area nearest a cluster centre (compact, spread-out seeds).
 4. **Growth.** Repeatedly, the locality with the smallest population takes the unassigned
-   neighbouring area nearest its seed. Giving the next area to the smallest locality
+   neighbouring area nearest its cluster centre. Giving the next area to the smallest locality
    balances population; choosing the nearest keeps localities compact; growing only along
    contiguity edges keeps them contiguous. The graph is connected, so every area is placed.
 
@@ -50,54 +50,77 @@ def contiguity_edges(xy: np.ndarray) -> list[set[int]]:
                 i, j = int(s[a]), int(s[(a + 1) % 3])
                 edges.add((min(i, j), max(i, j)))
     except (QhullError, ValueError):
-        k = min(n - 1, 4)
+        k = min(n - 1, 2)
         _, idx = cKDTree(xy).query(xy, k=k + 1)
         for i, row in enumerate(np.atleast_2d(idx)):
             for j in row[1:]:
                 edges.add((min(i, int(j)), max(i, int(j))))
-    lengths = {e: float(np.hypot(*(xy[e[0]] - xy[e[1]]))) for e in edges}
-    limit = 3.0 * float(np.median(list(lengths.values())))
-    for (i, j), d in sorted(lengths.items(), key=lambda kv: kv[1]):
-        if d <= limit:
+    e = np.array(sorted(edges))
+    length = np.hypot(*(xy[e[:, 0]] - xy[e[:, 1]]).T)
+    limit = 3.0 * float(np.median(length))
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Short edges always; a long edge only where it joins otherwise separate parts (Kruskal).
+    for k in np.argsort(length, kind="stable"):
+        i, j = int(e[k, 0]), int(e[k, 1])
+        ri, rj = find(i), find(j)
+        if length[k] <= limit or ri != rj:
             nbrs[i].add(j)
             nbrs[j].add(i)
-    # Restore long edges only where needed to keep the graph connected.
-    for (i, j), _d in sorted(lengths.items(), key=lambda kv: kv[1]):
-        if _d > limit and not _connected(nbrs, i, j):
-            nbrs[i].add(j)
-            nbrs[j].add(i)
+            parent[ri] = rj
     return nbrs
 
 
-def _connected(nbrs: list[set[int]], a: int, b: int) -> bool:
-    seen, stack = {a}, [a]
-    while stack:
-        u = stack.pop()
-        if u == b:
-            return True
-        for v in nbrs[u]:
-            if v not in seen:
-                seen.add(v)
-                stack.append(v)
-    return False
-
-
-def _seeds(xy: np.ndarray, pop: np.ndarray, k: int, seed: int) -> list[int]:
-    from sklearn.cluster import KMeans
-
+def _seeds(xy: np.ndarray, pop: np.ndarray, k: int, seed: int) -> tuple[list[int], np.ndarray]:
+    """Seed areas and centres: population-weighted k-means (k-means++ start, Lloyd)."""
     if k >= len(xy):
-        return list(range(len(xy)))
-    km = KMeans(n_clusters=k, n_init=4, random_state=seed)
-    km.fit(xy, sample_weight=np.maximum(pop, 1.0))
+        return list(range(len(xy))), xy.copy()
+    rng = np.random.default_rng(seed)
+    w = np.maximum(pop, 1.0)
+    best, best_cost = None, np.inf
+    for _ in range(4):  # k-means++ restarts; keep the lowest weighted within-cluster cost
+        c, cost = _lloyd(xy, w, k, rng)
+        if cost < best_cost:
+            best, best_cost = c, cost
+    c = best
     tree = cKDTree(xy)
     chosen: list[int] = []
-    for centre in km.cluster_centers_:
+    for centre in c:
         _, order = tree.query(centre, k=min(len(xy), k + 1))
         for i in np.atleast_1d(order):
             if int(i) not in chosen:
                 chosen.append(int(i))
                 break
-    return chosen
+    return chosen, c
+
+
+def _lloyd(xy: np.ndarray, w: np.ndarray, k: int, rng) -> tuple[np.ndarray, float]:
+    centres = [xy[rng.choice(len(xy), p=w / w.sum())]]
+    d2 = np.sum((xy - centres[0]) ** 2, axis=1)
+    for _ in range(1, k):
+        p = w * d2
+        centres.append(xy[rng.choice(len(xy), p=p / p.sum())] if p.sum() > 0 else xy[0])
+        d2 = np.minimum(d2, np.sum((xy - centres[-1]) ** 2, axis=1))
+    c = np.array(centres)
+    for _ in range(25):
+        lab = cKDTree(c).query(xy)[1]
+        sw = np.bincount(lab, weights=w, minlength=k)
+        new = np.c_[
+            np.bincount(lab, weights=w * xy[:, 0], minlength=k),
+            np.bincount(lab, weights=w * xy[:, 1], minlength=k),
+        ]
+        new = np.where(sw[:, None] > 0, new / np.maximum(sw, 1e-12)[:, None], c)
+        if np.allclose(new, c):
+            break
+        c = new
+    dist, _ = cKDTree(c).query(xy)
+    return c, float(np.sum(w * dist**2))
 
 
 def grow_regions(xy: np.ndarray, pop: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
@@ -108,14 +131,14 @@ def grow_regions(xy: np.ndarray, pop: np.ndarray, k: int, seed: int = 0) -> np.n
         return labels
     k = max(1, min(k, n))
     nbrs = contiguity_edges(xy)
-    seeds = _seeds(xy, pop, k, seed)
+    seeds, centres = _seeds(xy, pop, k, seed)
     totals = np.zeros(len(seeds))
     frontier: list[list[tuple[float, int]]] = [[] for _ in seeds]
 
     def push(r: int, i: int) -> None:
         for j in nbrs[i]:
             if labels[j] < 0:
-                d = float(np.hypot(*(xy[j] - xy[seeds[r]])))
+                d = float(np.hypot(*(xy[j] - centres[r])))
                 heapq.heappush(frontier[r], (d, j))
 
     for r, s in enumerate(seeds):

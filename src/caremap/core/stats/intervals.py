@@ -177,7 +177,8 @@ def dobson_dsr(
     """Directly standardised rates with Dobson limits (Dobson et al. 1991; PHE DSR method).
 
     ``counts_by_band`` and ``pops_by_band`` are (areas x bands) arrays (or 1-D for one area);
-    ``std_pops_by_band`` the standard population per band (ESP 2013: 19 bands). With
+    ``std_pops_by_band`` the standard population per band (ESP 2013: 19 bands), or an
+    (areas x bands) array when areas are standardised over different bands. With
     w_i = std_i / sum(std), DSR = sum(w_i O_i / n_i); var = sum(O_i (std_i / n_i)^2) / sum(std)^2;
     limits = DSR + sqrt(var / O) (O_limit - O), O_limit being Byar's limits on the total O.
     Areas with fewer than ``suppress_below`` events (PHE: 10) get NaN value and limits,
@@ -204,7 +205,7 @@ def dobson_dsr(
         raise InputError("standard populations must not be negative", field="standard_population")
     x = np.nan_to_num(x)
     safe_n = np.where(n > 0, n, 1.0)
-    total_std = std.sum()
+    total_std = std.sum(axis=-1)
     ratio = std / safe_n
     value = (x * ratio).sum(axis=-1) / total_std
     var = (x * ratio**2).sum(axis=-1) / total_std**2

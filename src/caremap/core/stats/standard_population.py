@@ -48,7 +48,7 @@ _PLUS = re.compile(r"^\s*(\d+)\s*(?:\+|plus|and over)\s*$", re.IGNORECASE)
 
 
 def parse_band(label: object, *, file: str | None = None, row: int | None = None) -> int:
-    """The ESP 2013 band start for a label such as '0-4', '85-89', '90+' or 45.
+    """The ESP 2013 band start for a label such as '0-4', '85-89', '90+', or an age (47).
 
     The finer under-1 ('0', '<1') and '1-4' bands map to 0 (the 0-4 band).
 
@@ -58,8 +58,8 @@ def parse_band(label: object, *, file: str | None = None, row: int | None = None
     start: int | None = None
     if text in ("<1", "0", "00", "0-0", "under 1", "1-4", "1", "1 to 4"):
         start = 0
-    elif text.isdigit():
-        start = int(text)
+    elif text.isdigit():  # a single year of age, or a band start: both fall in one band
+        start = band_start(int(text))
     elif m := _RANGE.match(text):
         lo, hi = int(m.group(1)), int(m.group(2))
         ok = lo in ESP2013_AGE_FROM and lo != 90 and hi == lo + 4
