@@ -1,0 +1,187 @@
+"""Settings for linkage: one validated Pydantic model, loadable from YAML or JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from caremap.core.errors import ConfigError
+
+# Golden demographics come from the best-ranked source first, then the most recent record.
+DEFAULT_SOURCE_RANK = (
+    "gp",
+    "inpatient",
+    "outpatient",
+    "community",
+    "ae",
+    "social_care",
+    "ambulance",
+)
+# NHS numbers that pass Modulus 11 but are used as placeholders ("not known") in extracts.
+DEFAULT_PLACEHOLDER_NHS = (
+    "0000000000",
+    "1111111111",
+    "2222222222",
+    "3333333333",
+    "4444444444",
+    "5555555555",
+    "6666666666",
+    "7777777777",
+    "8888888888",
+    "9999999999",
+    "1234567890",
+    "0123456789",
+    "9876543210",
+)
+DEFAULT_JUNK_DOBS = (date(1900, 1, 1), date(1901, 1, 1), date(1800, 1, 1), date(1899, 12, 31))
+
+
+class LinkConfig(BaseModel):
+    """How `link_workspace` and `link_files` link records. Every field has a tested default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match_threshold: float = Field(
+        0.99, gt=0, lt=1, description="probabilistic pairs at or above this probability link"
+    )
+    predict_floor: float = Field(
+        0.5, gt=0, lt=1, description="pairs below this are not kept (used for recall estimates)"
+    )
+    deterministic_pass: bool = Field(
+        True, description="link valid NHS number + date of birth before the probabilistic pass"
+    )
+    nhs_conflict_m: float = Field(
+        1e-5,
+        gt=0,
+        lt=1,
+        description="fixed probability that one person's records hold two different valid NHS "
+        "numbers (not trained, so that unsupervised training cannot learn it away)",
+    )
+    twin_guard: bool = Field(
+        True,
+        description="reject probabilistic pairs that look like twins or household members "
+        "(same family name, address and year of birth, but given names that disagree, or "
+        "different given names and birth dates) unless their NHS numbers agree",
+    )
+    dob_guard: bool = Field(
+        False,
+        description="reject probabilistic pairs whose dates of birth disagree beyond a typo or "
+        "day/month swap unless their NHS numbers agree",
+    )
+    source_rank: list[str] = Field(default_factory=lambda: list(DEFAULT_SOURCE_RANK))
+    duplicate_free_sources: list[str] = Field(
+        default_factory=list,
+        description="sources that hold each person at most once: a person gets at most one "
+        "record from each (one-to-one linkage)",
+    )
+    placeholder_nhs_numbers: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PLACEHOLDER_NHS)
+    )
+    junk_dates_of_birth: list[date] = Field(default_factory=lambda: list(DEFAULT_JUNK_DOBS))
+    u_max_pairs: float = Field(5e5, gt=1000, description="pairs sampled to estimate u")
+    em_sample: float = Field(
+        1.0, gt=0, le=1, description="share of records used in each EM training session"
+    )
+    seed: int = 42
+    memory_limit: str = Field("2GB", description="DuckDB memory limit of the linkage engine")
+    threads: int | None = Field(None, ge=1)
+    incremental: bool = Field(
+        False,
+        description="link only source records not yet in person_link to existing persons, "
+        "keeping person ids",
+    )
+
+    @field_validator("placeholder_nhs_numbers")
+    @classmethod
+    def _digits(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if not (len(x) == 10 and x.isdigit())]
+        if bad:
+            raise ValueError(f"placeholder NHS numbers must be 10 digits: {bad}")
+        return v
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinkConfig:
+        """Read a config from YAML or JSON, listing every problem at once."""
+        return load_model(cls, path)
+
+
+Role = Literal[
+    "record_id",
+    "nhs_number",
+    "identifier",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "address",
+    "record_date",
+]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+
+
+class FileLinkConfig(BaseModel):
+    """How `link_files` reads plain files: which column plays which role.
+
+    ``columns`` maps a role to a column name, or to a list of columns joined with a space
+    (e.g. ``address: [street_number, address_1]``). ``identifier`` is any other person
+    identifier compared exactly (no Modulus 11 check). ``date_format`` is a strptime format
+    for text dates (default ISO, then ``%Y%m%d``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str | list[str]]
+    date_format: str | None = None
+    link: LinkConfig = Field(default_factory=LinkConfig)
+    one_to_one: bool = Field(
+        False, description="linking two files: each file holds each person at most once"
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _roles(cls, v: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        unknown = sorted(set(v) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; roles are: {', '.join(ROLES)}")
+        evidence = set(v) - {"record_id", "record_date"}
+        if not evidence:
+            raise ValueError("map at least one identifying column (e.g. given_name=...)")
+        return v
+
+    @classmethod
+    def load(cls, path: str | Path) -> FileLinkConfig:
+        return load_model(cls, path)
+
+
+def load_model(cls, path: str | Path):
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: no such config file")
+    text = p.read_text()
+    try:
+        if p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            data = json.loads(text)
+    except Exception as exc:
+        raise ConfigError(f"{p}: cannot parse: {exc}") from None
+    return validate_model(cls, data, str(p))
+
+
+def validate_model(cls, data: dict, where: str = "config"):
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(x) for x in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+        ]
+        raise ConfigError(
+            f"{where}: {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+        ) from None

@@ -1,0 +1,190 @@
+"""One linkage run over a prepared ``link_input`` table: deterministic pass, Splink, clusters.
+
+Shared by `link_workspace` (a caremap workspace) and `link_files` (an in-memory one). The
+result is an Arrow assignment of every usable record to a cluster, with the pair and rule
+that put it there, plus the model's own estimates of pairwise precision and recall.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from caremap.core.workspace import Workspace
+from caremap.link.cluster import constrained_clusters
+from caremap.link.config import LinkConfig
+from caremap.link.prepare import EVIDENCE, deterministic_edges_sql
+from caremap.link.splink_engine import (
+    Evidence,
+    SplinkBackend,
+    TrainedModel,
+    predict_with_model,
+    train_and_predict,
+)
+
+RULE_TEXT = {
+    0: "no match found",
+    1: "deterministic: valid NHS number + date of birth",
+    2: "probabilistic",
+}
+
+
+@dataclass
+class RunResult:
+    """``assignment`` has ``uid``, ``cluster`` (lowest uid of the cluster), ``match_probability``
+    and ``rule`` (see RULE_TEXT) for every usable record of this run."""
+
+    assignment: pa.Table
+    model: TrainedModel
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def detect_evidence(ws: Workspace, table: str) -> Evidence:
+    """Which evidence columns have any values among usable records."""
+    cols = ("nhs", "ident", "given", "family", "dob", "sex", "postcode", "address")
+    counts = ws.sql(
+        "SELECT "
+        + ", ".join(f"count({c}) AS {c}" for c in cols)
+        + f" FROM {table} WHERE unusable_reason IS NULL"
+    ).to_pylist()[0]
+    return Evidence(**{c: bool(counts[c]) for c in cols})
+
+
+def _splink_input(ws: Workspace, query: str):
+    if ws.engine == "spark":
+        return ws.spark_sql(query)  # type: ignore[attr-defined]
+    return ws.sql(query)
+
+
+def _backend(ws: Workspace, config: LinkConfig) -> SplinkBackend:
+    return SplinkBackend(ws.engine, config, spark=getattr(ws, "spark", None))
+
+
+def run_linkage(
+    ws: Workspace,
+    config: LinkConfig,
+    table: str = "link_input",
+    *,
+    model: TrainedModel | None = None,
+    new_from_uid: int | None = None,
+    initial: np.ndarray | None = None,
+) -> RunResult:
+    """Link the usable records of ``table``.
+
+    Full run: train a model and score all candidate pairs. Incremental run (``model`` given,
+    records with ``uid >= new_from_uid`` new, ``initial`` the existing cluster labels): score
+    only pairs that involve a new record, with the stored model.
+    """
+    cols = ", ".join(EVIDENCE)
+    usable = f"SELECT {cols} FROM {table} WHERE unusable_reason IS NULL"
+    meta = ws.sql(f"SELECT uid, nhs, source FROM {table} ORDER BY uid")
+    n = meta.num_rows
+    uids = meta.column("uid").to_numpy()
+    if n and not np.array_equal(uids, np.arange(n)):
+        raise AssertionError(f"{table}.uid must be 0..n-1")
+    backend = _backend(ws, config)
+    try:
+        if model is None:
+            ev = detect_evidence(ws, table)
+            n_usable = int(ws.scalar(f"SELECT count(*) FROM {table} WHERE unusable_reason IS NULL"))
+            if n_usable < 2:
+                edges = _empty_edges()
+                model = TrainedModel(json.dumps({}), ev)
+            else:
+                edges, model = train_and_predict(
+                    backend, _splink_input(ws, usable), n_usable, ev, config
+                )
+        else:
+            new_q = f"{usable} AND uid >= {int(new_from_uid or 0)}"
+            old_q = f"{usable} AND uid < {int(new_from_uid or 0)}"
+            has_old = int(ws.scalar(f"SELECT count(*) FROM ({old_q})")) > 0
+            edges = predict_with_model(
+                backend,
+                model,
+                _splink_input(ws, new_q),
+                _splink_input(ws, old_q) if has_old else None,
+                config,
+            )
+    finally:
+        backend.close()
+
+    det = ws.sql(deterministic_edges_sql(table)) if config.deterministic_pass else None
+    if det is not None and new_from_uid is not None:
+        det = det.filter(
+            pc.or_(
+                pc.greater_equal(det.column("uid_l"), new_from_uid),
+                pc.greater_equal(det.column("uid_r"), new_from_uid),
+            )
+        )
+    det_l = det.column("uid_l").to_numpy() if det is not None else np.zeros(0, np.int64)
+    det_r = det.column("uid_r").to_numpy() if det is not None else np.zeros(0, np.int64)
+
+    prob = edges.column("match_probability").to_numpy(zero_copy_only=False)
+    guarded = edges.column("guarded").to_numpy(zero_copy_only=False).astype(bool)
+    accept = (prob >= config.match_threshold) & ~guarded
+    el = edges.column("uid_l").to_numpy()[accept].astype(np.int64)
+    er = edges.column("uid_r").to_numpy()[accept].astype(np.int64)
+    ep = prob[accept]
+
+    nhs_codes = _codes(meta.column("nhs"))
+    sources = meta.column("source").to_pylist()
+    source_names = sorted(set(sources))
+    src_index = {s: i for i, s in enumerate(source_names)}
+    if len(source_names) > 62:
+        raise AssertionError("more than 62 sources")
+    src = np.array([src_index[s] for s in sources], dtype=np.int64)
+    mask = 0
+    for s in config.duplicate_free_sources:
+        if s in src_index:
+            mask |= 1 << src_index[s]
+
+    cl = constrained_clusters(n, nhs_codes, src, mask, (det_l, det_r), (el, er, ep), initial)
+    assignment = pa.table(
+        {
+            "uid": pa.array(np.arange(n, dtype=np.int64)),
+            "cluster": pa.array(cl.root),
+            "match_probability": pa.array(cl.prob, from_pandas=True),
+            "rule": pa.array(cl.rule.astype(np.int32)),
+        }
+    )
+    total_p = float(prob.sum())
+    stats = {
+        "pairs_scored_above_floor": float(len(prob)),
+        "pairs_accepted": float(accept.sum()),
+        "pairs_refused_by_guards": float(((prob >= config.match_threshold) & guarded).sum()),
+        "deterministic_pairs": float(len(det_l)),
+        "merges_refused": float(cl.refused),
+        "merges_refused_nhs_conflict": float(cl.refused_nhs),
+        "merges_refused_one_to_one": float(cl.refused_one_to_one),
+        "merges_refused_existing_persons": float(cl.refused_existing),
+        # The model's own estimates (Fellegi-Sunter probabilities taken at face value).
+        "estimated_pairwise_precision": float(ep.mean()) if len(ep) else float("nan"),
+        "estimated_pairwise_recall": float(ep.sum() / total_p) if total_p else float("nan"),
+    }
+    return RunResult(assignment, model, stats)
+
+
+def _codes(col: pa.ChunkedArray) -> np.ndarray:
+    """0 for null, else 1 + dictionary index (distinct NHS numbers get distinct codes)."""
+    enc = pc.dictionary_encode(col.combine_chunks())
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    valid = enc.indices.is_valid().to_numpy(zero_copy_only=False)
+    out = np.zeros(len(col), dtype=np.int64)
+    out[valid] = idx[valid].astype(np.int64) + 1
+    return out
+
+
+def _empty_edges() -> pa.Table:
+    return pa.table(
+        {
+            "uid_l": pa.array([], pa.int64()),
+            "uid_r": pa.array([], pa.int64()),
+            "match_probability": pa.array([], pa.float64()),
+            "match_weight": pa.array([], pa.float64()),
+            "guarded": pa.array([], pa.bool_()),
+        }
+    )

@@ -1,0 +1,397 @@
+"""The one module that talks to Splink (pinned: splink 5.0), on DuckDB or Spark.
+
+Everything Splink-specific lives here: the comparisons (the NHS layer's evidence), blocking,
+training and prediction, and the two backends. The rest of `caremap.link` sees only Arrow
+tables of scored pairs. The model is Fellegi and Sunter's (1969, "A theory for record
+linkage", JASA 64:1183-1210) as implemented by Splink: u probabilities from random sampling,
+m probabilities by expectation maximisation, except the NHS number levels, which are fixed
+(two different valid NHS numbers are strong evidence against a match and must not be learned
+away by unsupervised training).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from caremap.core.errors import CaremapError
+from caremap.link.config import LinkConfig
+
+SPLINK_VERSION = "5.0.0"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Which evidence columns hold any values (a comparison needs something to compare)."""
+
+    nhs: bool = True
+    ident: bool = False
+    given: bool = True
+    family: bool = True
+    dob: bool = True
+    sex: bool = True
+    postcode: bool = True
+    address: bool = False
+
+
+def _levels():
+    import splink.comparison_level_library as cll
+
+    return cll
+
+
+def comparisons(ev: Evidence, config: LinkConfig) -> list:
+    """The comparisons of the NHS layer, for the evidence present."""
+    import splink.comparison_library as cl
+
+    cll = _levels()
+    out: list = []
+    if ev.nhs:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="nhs",
+                comparison_levels=[
+                    cll.NullLevel("nhs"),
+                    cll.ExactMatchLevel("nhs").configure(
+                        m_probability=0.999,
+                        u_probability=1e-7,
+                        fix_m_probability=True,
+                        fix_u_probability=True,
+                    ),
+                    cll.ElseLevel().configure(
+                        m_probability=config.nhs_conflict_m,
+                        u_probability=1 - 1e-7,
+                        fix_m_probability=True,
+                        fix_u_probability=True,
+                        label_for_charts="two different valid NHS numbers",
+                    ),
+                ],
+            )
+        )
+    if ev.ident:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="ident",
+                comparison_levels=[
+                    cll.NullLevel("ident"),
+                    cll.ExactMatchLevel("ident"),
+                    cll.DamerauLevenshteinLevel("ident", 1),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    if ev.given:
+        levels = [cll.NullLevel("given"), cll.ExactMatchLevel("given")]
+        if ev.family:
+            levels.append(cll.ColumnsReversedLevel("given", "family"))
+        levels += [
+            cll.ArrayIntersectLevel("given_canons", 1).configure(
+                label_for_charts="same after nicknames"
+            ),
+            cll.JaroWinklerLevel("given", 0.92),
+            cll.ExactMatchLevel("given_phon").configure(label_for_charts="same NYSIIS code"),
+            cll.JaroWinklerLevel("given", 0.8),
+            cll.ElseLevel(),
+        ]
+        out.append(cl.CustomComparison(output_column_name="given", comparison_levels=levels))
+    if ev.family:
+        levels = [
+            cll.NullLevel("family"),
+            cll.ExactMatchLevel("family", term_frequency_adjustments=True),
+            cll.JaroWinklerLevel("family", 0.92),
+            cll.ExactMatchLevel("family_phon").configure(label_for_charts="same NYSIIS code"),
+            cll.JaroWinklerLevel("family", 0.8),
+        ]
+        if ev.sex:
+            levels.append(
+                cll.CustomLevel(
+                    "sex_l = 'F' AND sex_r = 'F'",
+                    label_for_charts="different (both female: surname change)",
+                )
+            )
+        levels.append(cll.ElseLevel())
+        out.append(cl.CustomComparison(output_column_name="family", comparison_levels=levels))
+    if ev.dob:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="dob",
+                comparison_levels=[
+                    cll.NullLevel("dob"),
+                    cll.ExactMatchLevel("dob"),
+                    cll.CustomLevel(
+                        "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) "
+                        "AND day(dob_l) = month(dob_r)",
+                        label_for_charts="day and month swapped",
+                        base_dialect_str="duckdb",
+                    ),
+                    cll.LevenshteinLevel("dob_str", 1),
+                    cll.LevenshteinLevel("dob_str", 2),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    if ev.postcode:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="postcode",
+                comparison_levels=[
+                    cll.NullLevel("postcode"),
+                    cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+                    cll.ExactMatchLevel("pc_sector").configure(label_for_charts="same sector"),
+                    cll.ExactMatchLevel("pc_district").configure(label_for_charts="same district"),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    if ev.address:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="address",
+                comparison_levels=[
+                    cll.NullLevel("address"),
+                    cll.ExactMatchLevel("address"),
+                    cll.JaroWinklerLevel("address", 0.9),
+                    cll.JaroWinklerLevel("address", 0.7),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    if ev.sex:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="sex",
+                comparison_levels=[
+                    cll.NullLevel("sex"),
+                    cll.ExactMatchLevel("sex"),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    return out
+
+
+def blocking_rules(ev: Evidence) -> list:
+    """Candidate pairs: same NHS number, or date of birth plus a name initial, or name
+    sounds plus place. Each rule is narrow enough to stay linear at national scale."""
+    from splink import block_on
+
+    rules = []
+    if ev.nhs:
+        rules.append(block_on("nhs"))
+    if ev.ident:
+        rules.append(block_on("ident"))
+    if ev.dob and ev.given:
+        rules.append(block_on("dob", "substr(given, 1, 1)"))
+    if ev.dob and ev.family:
+        rules.append(block_on("dob", "substr(family, 1, 1)"))
+    if ev.given and ev.family:
+        rules.append(block_on("given_phon", "family_phon"))
+        if ev.postcode:
+            rules.append(block_on("given_canon", "postcode"))
+            rules.append(block_on("family", "postcode"))
+        if ev.address:
+            rules.append(block_on("family_phon", "address"))
+    if not rules:
+        raise CaremapError("nothing to block on: map at least a name, date of birth or NHS number")
+    return rules
+
+
+def settings(ev: Evidence, config: LinkConfig, link_type: str = "dedupe_only"):
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="uid",
+        source_dataset_column_name="source_dataset",
+        comparisons=comparisons(ev, config),
+        blocking_rules_to_generate_predictions=blocking_rules(ev),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+    )
+
+
+class SplinkBackend:
+    """A Splink database API with the engine's settings (DuckDB memory limit, Spark session)."""
+
+    def __init__(self, engine: str, config: LinkConfig, spark=None) -> None:
+        self.engine = engine
+        if engine == "duckdb":
+            import duckdb
+            from splink import DuckDBAPI
+
+            cfg: dict[str, Any] = {"memory_limit": config.memory_limit}
+            if config.threads:
+                cfg["threads"] = config.threads
+            self.con = duckdb.connect(":memory:", config=cfg)
+            self.api = DuckDBAPI(self.con)
+        elif engine == "spark":
+            from splink import SparkAPI
+
+            self.con = None
+            self.api = SparkAPI(spark_session=spark)
+        else:
+            raise CaremapError(f"unknown linkage engine {engine!r}; choose duckdb or spark")
+        self.spark = spark
+        self._n = 0
+
+    def register(self, data, name: str):
+        """Register an Arrow table (DuckDB) or a Spark DataFrame (Spark) as Splink input."""
+        self._n += 1
+        return self.api.register(data, table_name=f"{name}_{self._n}")
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+
+
+def else_weight(settings_dict: dict, name: str) -> float | None:
+    """The match weight (log2 Bayes factor) of comparison ``name``'s ELSE level."""
+    for comp in settings_dict.get("comparisons", []):
+        if comp.get("output_column_name") != name:
+            continue
+        last = comp["comparison_levels"][-1]
+        m, u = last.get("m_probability"), last.get("u_probability")
+        if m and u:
+            return math.log2(m / u)
+    return None
+
+
+def _edges_sql(physical: str, settings_dict: dict, ev: Evidence, config: LinkConfig) -> str:
+    """Scored pairs with the guards applied (``guarded`` true = refused); the guards never
+    refuse a pair whose NHS numbers (or other identifier, within one typo) agree.
+
+    Twin and household guard: same family name, same postcode (or address) and the same year
+    of birth, NHS numbers not agreeing, and either given names that disagree outright (the
+    ELSE level, gamma 0) or different
+    given names (not the same after nicknames) and different dates of birth.
+    DOB guard (optional): dates of birth at the ELSE level and NHS numbers not agreeing.
+    """
+    guards = []
+    agree = []
+    if ev.nhs:
+        agree.append("coalesce(nhs_l = nhs_r, FALSE)")
+    if ev.ident:
+        agree.append("gamma_ident > 0")
+    nhs_agrees = " OR ".join(agree) if agree else "FALSE"
+    if config.twin_guard and ev.given and ev.family and ev.dob:
+        place = []
+        if ev.postcode:
+            place.append("postcode_l = postcode_r")
+        if ev.address:
+            place.append("address_l = address_r")
+        if place:
+            guards.append(
+                f"(family_l = family_r AND ({' OR '.join(place)}) "
+                "AND year(dob_l) = year(dob_r) AND ("
+                "gamma_given = 0 OR (given_l <> given_r "
+                "AND coalesce(array_length(array_intersect(given_canons_l, given_canons_r)) = 0, TRUE) "
+                "AND dob_l <> dob_r)))"
+            )
+    if config.dob_guard and ev.dob:
+        guards.append("gamma_dob = 0")
+    guard = " OR ".join(guards) if guards else "FALSE"
+    return (
+        f"SELECT uid_l, uid_r, match_probability, match_weight, "
+        f"CAST(coalesce(NOT ({nhs_agrees}) AND ({guard}), FALSE) AS BOOLEAN) AS guarded "
+        f"FROM {physical}"
+    )
+
+
+@dataclass
+class TrainedModel:
+    """A trained Splink model as JSON (stored in ``link_model`` for incremental runs)."""
+
+    settings_json: str
+    evidence: Evidence
+
+    def settings_dict(self) -> dict:
+        return json.loads(self.settings_json)
+
+
+def train_and_predict(
+    backend: SplinkBackend,
+    data,
+    n_records: int,
+    ev: Evidence,
+    config: LinkConfig,
+) -> tuple[pa.Table, TrainedModel]:
+    """Train the model on ``data`` (deduplication of all records) and score candidate pairs.
+
+    Returns pairs at or above ``config.predict_floor`` as Arrow (``uid_l``, ``uid_r``,
+    ``match_probability``, ``match_weight``, ``guarded``) and the trained model.
+    """
+    from splink import Linker, block_on
+
+    sdf = backend.register(data, "link_input")
+    linker = Linker(sdf, settings(ev, config), log_level=logging.ERROR)
+    det_rules = []
+    if ev.nhs:
+        det_rules.append(block_on("nhs"))
+    if ev.given and ev.family and ev.dob:
+        det_rules.append(block_on("given", "family", "dob"))
+    elif ev.ident:
+        det_rules.append(block_on("ident"))
+    if det_rules:
+        linker.training.estimate_probability_two_random_records_match(det_rules, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    sample = min(config.em_sample, max(0.05, (250_000 / max(n_records, 1)) ** 0.5))
+    em_rules = []
+    if ev.dob:
+        em_rules.append(block_on("dob"))
+    if ev.given and ev.family:
+        em_rules.append(block_on("given", "family"))
+    if ev.postcode and len(em_rules) < 2:
+        em_rules.append(block_on("postcode"))
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=sample
+        )
+    model = TrainedModel(json.dumps(linker.misc.save_model_to_json()), ev)
+    return _predict(linker, ev, config), model
+
+
+def predict_with_model(
+    backend: SplinkBackend,
+    model: TrainedModel,
+    new_data,
+    existing_data,
+    config: LinkConfig,
+) -> pa.Table:
+    """Score new records against each other and against existing records with a stored model
+    (incremental linkage: existing pairs are not rescored)."""
+    from splink import Linker
+
+    ev = model.evidence
+    new_sdf = backend.register(new_data, "link_new")
+    parts = []
+    s = model.settings_dict()
+    s["link_type"] = "dedupe_only"
+    parts.append(_predict(Linker(new_sdf, s, log_level=logging.ERROR), ev, config))
+    if existing_data is not None:
+        old_sdf = backend.register(existing_data, "link_old")
+        new2 = backend.register(new_data, "link_new")
+        s2 = model.settings_dict()
+        s2["link_type"] = "link_only"
+        parts.append(_predict(Linker([new2, old_sdf], s2, log_level=logging.ERROR), ev, config))
+    return pa.concat_tables(parts)
+
+
+def _predict(linker, ev: Evidence, config: LinkConfig) -> pa.Table:
+    df = linker.inference.predict(threshold_match_probability=config.predict_floor)
+    model = linker.misc.save_model_to_json()
+    sql = _edges_sql(df.physical_name, model, ev, config)
+    if linker._sql_dialect_str != "duckdb":
+        import sqlglot
+
+        sql = sqlglot.transpile(sql, read="duckdb", write=linker._sql_dialect_str)[0]
+    out = linker.misc.query_sql(sql, "splink_df")
+    table = out.as_pyarrow_table()
+    df.drop_table_from_database_and_remove_from_cache()
+    return table.select(["uid_l", "uid_r", "match_probability", "match_weight", "guarded"])
