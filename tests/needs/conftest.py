@@ -97,3 +97,15 @@ def tiny_ws(ws):
     for name, df in make_tables().items():
         ws.write_table(name, df)
     return ws
+
+
+@pytest.fixture
+def tiny_ws_path(tmp_path):
+    """A DuckDB workspace file holding the small hand-made economy (closed)."""
+    from caremap.core.workspace import open_workspace
+
+    path = tmp_path / "tiny.duckdb"
+    with open_workspace(path, memory_limit="1GB") as w:
+        for name, df in make_tables().items():
+            w.write_table(name, df)
+    return path

@@ -150,3 +150,18 @@ def test_config_lists_every_problem(tmp_path):
         NeedsConfig.load(f)
     msg = str(e.value)
     assert "target_population" in msg and "indicators" in msg and "colour" in msg
+
+
+def test_financial_and_calendar_periods_are_labelled_and_partial_ones_flagged(tiny_ws):
+    run_needs(tiny_ws, NeedsConfig(target_population=5_000, indicators=["ae_attendances"]))
+    fy = _ind(tiny_ws, "area_type = 'region'")
+    assert set(fy.period) == {"2023/24"}  # every event is on 1 March 2024
+    assert fy.note.str.contains("partial period: events from 2024-03-01 to 2024-03-01").all()
+    assert fy.note.str.contains("population of 2024").all()
+    run_needs(
+        tiny_ws,
+        NeedsConfig(target_population=5_000, indicators=["ae_attendances"], period_type="calendar"),
+    )
+    cy = _ind(tiny_ws, "area_type = 'region'")
+    assert set(cy.period) == {"2024"}
+    assert not cy.note.fillna("").str.contains("population of").any()

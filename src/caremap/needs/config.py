@@ -30,7 +30,12 @@ class NeedsConfig(BaseModel):
     )
     target_population: int = Field(50_000, gt=0, description="people per built locality")
     indicators: list[str] = Field(default_factory=lambda: list(ALL_INDICATORS))
-    periods: list[int] | None = Field(None, description="calendar years; default: all in data")
+    period_type: Literal["financial", "calendar"] = Field(
+        "financial", description="NHS financial years (April-March, '2024/25') or calendar years"
+    )
+    periods: list[int] | None = Field(
+        None, description="start years of the periods to report; default: all in the data"
+    )
     confidence: list[float] = Field(default_factory=lambda: [0.95, 0.998])
     rate_multiplier: float = Field(100_000, gt=0)
     prevalence_multiplier: float = Field(100, gt=0)

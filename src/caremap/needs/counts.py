@@ -64,14 +64,24 @@ FROM source_record r
 {pc_join}"""
 
 
-def _events_sql(ws: Workspace, indicators: list[str]) -> str:
+def period_sql(date_expr: str, period_type: str) -> str:
+    """The period (start year) of a date: calendar year, or NHS financial year (April-March)."""
+    if period_type == "financial":
+        return (
+            f"CAST(year({date_expr}) - CASE WHEN month({date_expr}) < 4 THEN 1 ELSE 0 END "
+            "AS INTEGER)"
+        )
+    return f"CAST(year({date_expr}) AS INTEGER)"
+
+
+def _events_sql(ws: Workspace, indicators: list[str], period_type: str) -> str:
     age = "floor(date_diff('day', res.date_of_birth, ev.event_date) / 365.25)"
     parts = []
     acts = [i for i in indicators if i in ACTIVITY_RULES]
     if acts and ws.has_table("activity"):
         for ind in acts:
             parts.append(
-                f"""SELECT '{ind}' AS indicator, CAST(year(ev.event_date) AS INTEGER) AS period,
+                f"""SELECT '{ind}' AS indicator, {period_sql("ev.event_date", period_type)} AS period,
   CASE WHEN res.source_system IS NULL THEN 'source record not found'
        WHEN res.area_code IS NULL THEN 'residence not found (no link, postcode unknown)'
        WHEN sa.area_code IS NULL THEN 'residence area not a known small area'
@@ -87,7 +97,7 @@ LEFT JOIN small_area sa ON sa.area_code = res.area_code"""
     if "trauma_incidence" in indicators and ws.has_table("trauma_incident"):
         parts.append(
             f"""SELECT 'trauma_incidence' AS indicator,
-  CAST(year(t.incident_time) AS INTEGER) AS period,
+  {period_sql("t.incident_time", period_type)} AS period,
   CASE WHEN sa.area_code IS NULL THEN 'incident area not a known small area' END AS unresolved,
   sa.area_code,
   {age_band_sql("t.age")} AS age_from
@@ -116,7 +126,7 @@ GROUP BY {col}, {keys}"""
     return "\nUNION ALL\n".join(parts)
 
 
-def build_counts(ws: Workspace, indicators: list[str]) -> list[str]:
+def build_counts(ws: Workspace, indicators: list[str], period_type: str = "financial") -> list[str]:
     """Materialise the working tables; returns the event indicators that had a source table.
 
     Writes ``needs_residence``, ``needs_geo``, ``needs_events`` (indicator, period,
@@ -157,7 +167,7 @@ LEFT JOIN needs_locality_map m ON m.area_code = sa.area_code
     ]
     if not usable:
         return []
-    events = _events_sql(ws, usable)
+    events = _events_sql(ws, usable, period_type)
     ws.create_table_as(
         "needs_events",
         f"""SELECT indicator, period, unresolved, area_code, age_from, count(*) AS events
@@ -205,6 +215,22 @@ SELECT area_code, condition, count(*) AS people FROM ({cond}) c GROUP BY area_co
 
 def unresolved_sql() -> str:
     """Events that could not be placed in a small area, by indicator, period and reason."""
-    return """SELECT indicator, period, unresolved AS reason, sum(events) AS events
+    return """SELECT indicator, period, unresolved AS reason, CAST(sum(events) AS BIGINT) AS events
 FROM needs_events WHERE unresolved IS NOT NULL
 GROUP BY indicator, period, unresolved"""
+
+
+def coverage_sql(ws: Workspace, indicators: list[str]) -> str:
+    """First and last event date of each indicator (to flag partly covered years)."""
+    parts = [
+        f"SELECT '{i}' AS indicator, min(a.start_date) AS first, max(a.start_date) AS last "
+        f"FROM activity a WHERE {ACTIVITY_RULES[i]}"
+        for i in indicators
+        if i in ACTIVITY_RULES
+    ]
+    if "trauma_incidence" in indicators:
+        parts.append(
+            "SELECT 'trauma_incidence' AS indicator, CAST(min(incident_time) AS DATE) AS first, "
+            "CAST(max(incident_time) AS DATE) AS last FROM trauma_incident"
+        )
+    return "\nUNION ALL\n".join(parts)

@@ -49,11 +49,14 @@ def event_indicators(
     confidence: list[float],
     multiplier: float,
     suppress_below: int,
+    coverage: dict[str, tuple] | None = None,
+    period_type: str = "financial",
 ) -> pd.DataFrame:
     """Counts, crude rates, DSRs and ISRs for event indicators at every geography.
 
     ``counts``: indicator, area_type, area_code, period, age_from (NaN = age unknown), events.
-    ``pop``: area_type, area_code, year, age_from, population.
+    ``pop``: area_type, area_code, year, age_from, population. ``coverage`` gives each
+    indicator's first and last event date, so rows for a partly covered year say so.
     """
     if counts.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -92,11 +95,13 @@ def event_indicators(
                 "indicator": indicator,
                 "area_type": idx.get_level_values(0),
                 "area_code": idx.get_level_values(1),
-                "period": str(int(period)),
+                "period": period_label(int(period), period_type),
             }
         )
         age_note = np.where(unk > 0, [f"{int(u)} events of unknown age excluded" for u in unk], "")
         no_pop = denom <= 0
+        period_note = _period_note(int(period), year, (coverage or {}).get(indicator), period_type)
+        start = len(out)
         for conf in confidence:
             lo, hi = byars(obs, conf, exact_below=10)
             out.append(_frame(base, obs, denom, obs, lo, hi, "count", conf, ""))
@@ -155,7 +160,32 @@ def event_indicators(
                     inote,
                 )
             )
+        if period_note:
+            for f in out[start:]:
+                f["note"] = [period_note if n is None else f"{n}; {period_note}" for n in f["note"]]
     return pd.concat(out, ignore_index=True)[COLUMNS]
+
+
+def period_label(period: int, period_type: str) -> str:
+    """'2024' for a calendar year, '2024/25' for an NHS financial year."""
+    return f"{period}/{(period + 1) % 100:02d}" if period_type == "financial" else str(period)
+
+
+def _period_note(period: int, pop_year: int, span: tuple | None, period_type: str) -> str:
+    notes = []
+    if period_type == "financial":
+        start, end = pd.Timestamp(period, 4, 1), pd.Timestamp(period + 1, 3, 31)
+    else:
+        start, end = pd.Timestamp(period, 1, 1), pd.Timestamp(period, 12, 31)
+    if span is not None and span[0] is not None:
+        first, last = pd.Timestamp(span[0]), pd.Timestamp(span[1])
+        if first > start or last < end:
+            lo = max(first, start).date()
+            hi = min(last, end).date()
+            notes.append(f"partial period: events from {lo} to {hi}")
+    if pop_year != period:
+        notes.append(f"population of {pop_year} (nearest year available)")
+    return "; ".join(notes)
 
 
 def prevalence_indicators(

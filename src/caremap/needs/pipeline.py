@@ -132,9 +132,12 @@ def localities(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, str]:
 
 
 def _prevalence_period(ws: Workspace) -> str:
-    y = ws.scalar("SELECT max(year(record_date)) FROM source_record WHERE source_system = 'gp'")
-    y = y or ws.scalar("SELECT max(year) FROM population")
-    return str(int(y)) if y is not None else "all"
+    """Prevalence is a point in time: the date of the latest GP record update."""
+    d = ws.scalar("SELECT max(record_date) FROM source_record WHERE source_system = 'gp'")
+    if d is not None:
+        return f"at {d}"
+    y = ws.scalar("SELECT max(year) FROM population")
+    return str(int(y)) if y is not None else "latest"
 
 
 def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
@@ -142,7 +145,7 @@ def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
     config = config or NeedsConfig()
     mapping, method = localities(ws, config)
     want = list(config.indicators)
-    usable = sqlc.build_counts(ws, want)
+    usable = sqlc.build_counts(ws, want, config.period_type)
     skipped = [i for i in want if i != "prevalence" and i not in usable]
     frames = []
     unresolved = pd.DataFrame(columns=["indicator", "period", "reason", "events"])
@@ -152,9 +155,17 @@ def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
             where = "WHERE period IN (" + ", ".join(str(int(p)) for p in config.periods) + ")"
         counts = ws.df(f"SELECT * FROM needs_counts {where}")
         pop = ws.df("SELECT * FROM needs_pop")
+        cov = ws.df(sqlc.coverage_sql(ws, usable))
+        coverage = {r.indicator: (r.first, r.last) for r in cov.itertuples()}
         frames.append(
             event_indicators(
-                counts, pop, config.confidence, config.rate_multiplier, config.suppress_dsr_below
+                counts,
+                pop,
+                config.confidence,
+                config.rate_multiplier,
+                config.suppress_dsr_below,
+                coverage,
+                config.period_type,
             )
         )
         unresolved = ws.df(sqlc.unresolved_sql() + " ORDER BY indicator, period, reason")
