@@ -15,6 +15,15 @@ PASSWORDS = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2's test profile for these fixtures' users (real users get RFC 9106 parameters,
+    checked in test_users.py), so that logging in many times stays fast."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CAREMAP_ARGON2_PROFILE", "cheapest")
+        yield
+
+
 def password(name: str) -> str:
     return f"{name}-correct-horse"
 
@@ -144,3 +153,9 @@ def login(app):
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def pw():
+    """``pw(name)``: the test password of a user."""
+    return password

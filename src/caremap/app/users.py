@@ -12,12 +12,14 @@ Roles, from least to most trusted:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import duckdb
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from caremap.core.errors import InputError
@@ -28,9 +30,29 @@ Role = Literal["viewer", "clinician", "analyst", "admin"]
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
 
-_hasher = PasswordHasher()
-# Verifying against this keeps the time of a login for an unknown user like a known one.
-_DUMMY_HASH = _hasher.hash("caremap-no-such-user")
+# Argon2id parameters: RFC 9106's second recommended option (64 MiB, t=3) by default.
+# ``CAREMAP_ARGON2_PROFILE=cheapest`` exists for test suites only: never use it for real users.
+ARGON2_PROFILES = {
+    "rfc9106_low_memory": profiles.RFC_9106_LOW_MEMORY,
+    "cheapest": profiles.CHEAPEST,
+}
+
+
+@cache
+def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
+    try:
+        params = ARGON2_PROFILES[profile]
+    except KeyError:
+        raise InputError(
+            f"unknown CAREMAP_ARGON2_PROFILE {profile!r}; use one of {', '.join(ARGON2_PROFILES)}"
+        ) from None
+    hasher = PasswordHasher.from_parameters(params)
+    # Verifying against this keeps a login for an unknown user as slow as for a known one.
+    return hasher, hasher.hash("caremap-no-such-user")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    return _hasher_for(os.environ.get("CAREMAP_ARGON2_PROFILE", "rfc9106_low_memory"))
 
 
 @dataclass(frozen=True)
@@ -86,7 +108,7 @@ def add_user(
     exists = con.execute(f"SELECT 1 FROM {USER_TABLE} WHERE username = ?", [username]).fetchall()
     if exists and not replace:
         raise InputError(f"user {username!r} already exists (use --replace)", field="username")
-    pw_hash = _hasher.hash(password)
+    pw_hash = _hasher()[0].hash(password)
     if exists:
         con.execute(
             f"UPDATE {USER_TABLE} SET password_hash = ?, role = ?, locality_code = ?, "
@@ -125,8 +147,9 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -
         [username],
     ).fetchall()
     row = row[0] if row else None
+    hasher, dummy = _hasher()
     try:
-        _hasher.verify(row[0] if row else _DUMMY_HASH, password)
+        hasher.verify(row[0] if row else dummy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if row is None:
