@@ -1,0 +1,283 @@
+"""Waiting lists from referral-to-treatment pathways: the state of each list today, what
+capacity it needs (queue relationships), and a forecast of backlog clearance.
+
+`run_waiting` reads pathways (canonical ``waiting_pathway`` or any table/CSV with the same
+meaning) and writes ``waiting_summary`` (one row per list), and with ``forecast`` on,
+``waiting_forecast`` (week by week bands per scenario) and ``waiting_clearance``. The
+per-list aggregation is SQL run on the engine; only the small aggregates come into Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from caremap.core.errors import ConfigError, InputError
+from caremap.core.workspace import Workspace, produced_by
+from caremap.waiting import queue as Q
+from caremap.waiting.simulate import SimulationConfig, simulate_lists
+
+produced_by("caremap waiting", "waiting_summary", "waiting_forecast", "waiting_clearance")
+
+PRIORITY_ORDER = ["P1", "urgent", "P2", "P3", "P4", "routine"]
+
+
+class WaitingConfig(BaseModel):
+    """Columns, targets and forecast scenarios (loadable from YAML/JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str = "waiting_pathway"
+    group: list[str] = Field(default_factory=lambda: ["provider_code", "specialty"])
+    referral: str = "referral_date"
+    clock_stop: str = "clock_stop_date"
+    stop_reason: str = "stop_reason"
+    priority: str | None = "priority"
+    census_date: dt.date | None = Field(None, description="default: the latest date in the data")
+    lookback_weeks: int = Field(26, ge=1, description="weeks used to measure demand and capacity")
+    target_weeks: float = Field(18, gt=0)
+    factor: float = Field(4, gt=0, description="mean wait = target / factor")
+    time_to_target_weeks: float = Field(26, gt=0, description="for relief capacity")
+    forecast: bool = True
+    weeks: int = Field(104, ge=1)
+    scenarios: dict[str, float] = Field(
+        default_factory=lambda: {"current": 1.0, "plus10": 1.1, "plus20": 1.2}
+    )
+    sims: int = Field(200, ge=10)
+    seed: int = 0
+    source: str = "workspace"
+
+    def columns(self) -> list[str]:
+        cols = [*self.group, self.referral, self.clock_stop, self.stop_reason]
+        return list(dict.fromkeys(cols + ([self.priority] if self.priority else [])))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def summary_sql(cfg: WaitingConfig, census: dt.date) -> str:
+    g = ", ".join(_q(c) for c in cfg.group) or "'all' AS list_all"
+    gb = ", ".join(_q(c) for c in cfg.group) or "1"
+    r, s, why = _q(cfg.referral), _q(cfg.clock_stop), _q(cfg.stop_reason)
+    c = f"DATE '{census.isoformat()}'"
+    lb = cfg.lookback_weeks
+    start = f"({c} - INTERVAL {lb * 7} DAY)"
+    open_ = f"{r} <= {c} AND ({s} IS NULL OR {s} > {c})"
+    age = f"date_diff('day', {r}, {c}) / 7.0"
+    return f"""
+        SELECT {g},
+          SUM(CASE WHEN {r} > {start} AND {r} <= {c} THEN 1 ELSE 0 END) / {lb}.0 AS demand,
+          SUM(CASE WHEN {s} > {start} AND {s} <= {c} AND {why} = 'treated' THEN 1 ELSE 0 END)
+            / {lb}.0 AS capacity,
+          SUM(CASE WHEN {s} > {start} AND {s} <= {c} AND {why} <> 'treated' THEN 1 ELSE 0 END)
+            / {lb}.0 AS removals,
+          SUM(CASE WHEN {open_} THEN 1 ELSE 0 END) AS queue_size,
+          AVG(CASE WHEN {open_} THEN {age} END) AS mean_wait,
+          quantile_cont(CASE WHEN {open_} THEN {age} END, 0.92) AS p92_wait,
+          SUM(CASE WHEN {open_} AND {age} > {cfg.target_weeks} THEN 1 ELSE 0 END) AS over_target
+        FROM {cfg.table} GROUP BY {gb}"""
+
+
+def ordinals(n: int) -> str:
+    return ", ".join(str(i) for i in range(1, n + 1))
+
+
+def _list_name(df: pd.DataFrame, group: list[str]) -> pd.Series:
+    if not group:
+        return pd.Series("all", index=df.index)
+    out = df[group[0]].astype(str)
+    for g in group[1:]:
+        out = out + " / " + df[g].astype(str)
+    return out
+
+
+def relationships(summary: pd.DataFrame, cfg: WaitingConfig) -> pd.DataFrame:
+    """Add NHSRwaitinglist queue relationships to a per-list summary."""
+    s = summary.copy()
+    d = s["demand"].to_numpy(float)
+    cap = s["capacity"].to_numpy(float)
+    s["target_mean_wait"] = float(Q.target_mean_wait(cfg.target_weeks, cfg.factor))
+    s["target_queue_size"] = d * s["target_mean_wait"]
+    s["target_capacity"] = np.where(
+        d > 0, Q.target_capacity(np.maximum(d, 1e-12), cfg.target_weeks, cfg.factor), np.nan
+    )
+    s["relief_capacity"] = Q.relief_capacity(
+        d, s["queue_size"], s["target_queue_size"], cfg.time_to_target_weeks
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s["queue_load"] = np.where(cap > 0, d / np.where(cap > 0, cap, 1), np.nan)
+    s["pressure"] = Q.waiting_list_pressure(s["mean_wait"].fillna(0), cfg.target_weeks)
+    s["share_over_target"] = s["over_target"] / s["queue_size"].where(s["queue_size"] > 0)
+    s["needs_relief"] = s["queue_size"] > 2 * s["target_queue_size"]
+    return s
+
+
+def _check(df: pd.DataFrame, cfg: WaitingConfig, file: str | None) -> None:
+    missing = [c for c in cfg.columns() if c not in df.columns]
+    if missing:
+        raise ConfigError(f"no column {', '.join(missing)} (have: {', '.join(df.columns)})")
+    ref = pd.to_datetime(df[cfg.referral], errors="coerce")
+    stop = pd.to_datetime(df[cfg.clock_stop], errors="coerce")
+    bad = ref.isna()
+    if bad.any():
+        rows = ", ".join(map(str, (np.flatnonzero(bad.to_numpy()) + 2)[:10]))
+        raise InputError(
+            f"missing or unreadable referral date in rows {rows}", file=file, field=cfg.referral
+        )
+    bad = stop.notna() & (stop < ref)
+    if bad.any():
+        rows = ", ".join(map(str, (np.flatnonzero(bad.to_numpy()) + 2)[:10]))
+        raise InputError(
+            f"clock stop before referral in rows {rows}", file=file, field=cfg.clock_stop
+        )
+
+
+def run_waiting(
+    ws: Workspace, cfg: WaitingConfig, *, write: bool = True, temporary: bool = False
+) -> dict[str, pd.DataFrame]:
+    """Summarise every list, add queue relationships, forecast; write the result tables
+    (``temporary``: ``cfg.table`` is a registered view, already checked)."""
+    if not temporary:
+        ws.require(cfg.table)
+        have = ws.columns(cfg.table)
+        missing = [c for c in cfg.columns() if c not in have]
+        if missing:
+            raise ConfigError(f"{cfg.table} has no column {', '.join(missing)}")
+    census = cfg.census_date or ws.scalar(
+        f"SELECT CAST(greatest(max({_q(cfg.referral)}), "
+        f"coalesce(max({_q(cfg.clock_stop)}), max({_q(cfg.referral)}))) AS DATE) "
+        f"FROM {cfg.table}"
+    )
+    if census is None:
+        raise InputError(f"{cfg.table} has no pathways")
+    summary = ws.df(summary_sql(cfg, census))
+    for col in (
+        "demand",
+        "capacity",
+        "removals",
+        "queue_size",
+        "mean_wait",
+        "p92_wait",
+        "over_target",
+    ):
+        summary[col] = pd.to_numeric(summary[col]).astype(float)
+    summary.insert(0, "list", _list_name(summary, cfg.group))
+    summary = relationships(summary, cfg)
+    summary.insert(0, "census_date", census)
+    summary.insert(0, "source", cfg.source)
+    out = {"waiting_summary": summary[SUMMARY_COLUMNS]}
+    if cfg.forecast:
+        out.update(_forecast(ws, cfg, census, summary))
+    if write:
+        with ws.transaction():
+            for name, frame in out.items():
+                ws.write_table(name, frame)
+    return out
+
+
+SUMMARY_COLUMNS = [
+    "source",
+    "census_date",
+    "list",
+    "demand",
+    "capacity",
+    "removals",
+    "queue_size",
+    "mean_wait",
+    "p92_wait",
+    "over_target",
+    "share_over_target",
+    "target_mean_wait",
+    "target_queue_size",
+    "target_capacity",
+    "relief_capacity",
+    "queue_load",
+    "pressure",
+    "needs_relief",
+]
+
+
+def _forecast(ws: Workspace, cfg: WaitingConfig, census: dt.date, summary: pd.DataFrame):
+    g = ", ".join(_q(c) for c in cfg.group)
+    r, s = _q(cfg.referral), _q(cfg.clock_stop)
+    c = f"DATE '{census.isoformat()}'"
+    pri = _q(cfg.priority) if cfg.priority else "'routine'"
+    sel = f"{g + ', ' if g else ''}coalesce(CAST({pri} AS VARCHAR), 'routine') AS priority"
+    hist = ws.df(
+        f"SELECT {sel}, CAST(floor(date_diff('day', {r}, {c}) / 7) AS INTEGER) AS age, "
+        f"count(*) AS n FROM {cfg.table} WHERE {r} <= {c} AND ({s} IS NULL OR {s} > {c}) "
+        f"GROUP BY {ordinals(len(cfg.group) + 2)}"
+    )
+    mix = ws.df(
+        f"SELECT {sel}, count(*) AS n FROM {cfg.table} "
+        f"WHERE {r} > ({c} - INTERVAL {cfg.lookback_weeks * 7} DAY) "
+        f"GROUP BY {ordinals(len(cfg.group) + 1)}"
+    )
+    hist["list"] = _list_name(hist, cfg.group)
+    mix["list"] = _list_name(mix, cfg.group)
+    present = set(hist["priority"]) | set(mix["priority"]) | {"routine"}
+    names = sorted(
+        present, key=lambda p: (PRIORITY_ORDER.index(p) if p in PRIORITY_ORDER else 99, p)
+    )
+    lists = summary["list"].tolist()
+    shares = (
+        mix.pivot_table(index="list", columns="priority", values="n", aggfunc="sum")
+        .reindex(index=lists, columns=names)
+        .fillna(0)
+        .to_numpy(float)
+    )
+    shares[shares.sum(axis=1) == 0, names.index("routine")] = 1
+    shares /= shares.sum(axis=1, keepdims=True)
+    sim = SimulationConfig(
+        weeks=cfg.weeks,
+        demand=1,
+        capacity=1,
+        scenarios=cfg.scenarios,
+        target_weeks=int(cfg.target_weeks),
+        sims=cfg.sims,
+        seed=cfg.seed,
+    )
+    initial = np.zeros((len(lists), len(names), sim.max_weeks), dtype=np.int64)
+    li = pd.Index(lists).get_indexer(hist["list"])
+    pi = pd.Index(names).get_indexer(hist["priority"])
+    ok = li >= 0
+    np.add.at(
+        initial,
+        (li[ok], pi[ok], np.clip(hist["age"].to_numpy()[ok], 0, sim.max_weeks - 1)),
+        hist["n"].to_numpy()[ok],
+    )
+    queue = np.maximum(summary["queue_size"].to_numpy(float), 1.0)
+    f = simulate_lists(
+        demand=summary["demand"].to_numpy(float),
+        capacity=summary["capacity"].to_numpy(float),
+        withdrawal=np.minimum(summary["removals"].to_numpy(float) / queue, 0.5),
+        shares=shares,
+        initial=initial,
+        cfg=sim,
+    )
+    out = {}
+    for name, frame in (("waiting_forecast", f.weekly), ("waiting_clearance", f.clearance)):
+        frame.insert(0, "list", np.asarray(lists, dtype=object)[frame.pop("list_index")])
+        frame.insert(0, "source", cfg.source)
+        out[name] = frame
+    return out
+
+
+def waiting_csv(path: str, cfg: WaitingConfig, ws: Workspace) -> dict[str, pd.DataFrame]:
+    """The same on a CSV of pathways: loaded into a temporary view of ``ws``, nothing kept."""
+    df = pd.read_csv(path)
+    _check(df, cfg, path)
+    for col in (cfg.referral, cfg.clock_stop):
+        df[col] = pd.to_datetime(df[col], errors="coerce").dt.date
+    import pyarrow as pa
+
+    ws.register_temp("waiting_input", pa.Table.from_pandas(df, preserve_index=False))
+    try:
+        local = cfg.model_copy(update={"table": "waiting_input", "source": path})
+        return run_waiting(ws, local, write=False, temporary=True)
+    finally:
+        ws.unregister_temp("waiting_input")
