@@ -41,6 +41,14 @@ FEATURES = (
     "gcs_missing",
     "female",
 )
+# Nested case-mix models, richest first; the richest with enough deaths per slope is used
+# (ten events per variable: Peduzzi P et al., J Clin Epidemiol 1996;49:1373-1379).
+MODELS = (
+    FEATURES,
+    ("intercept", "age10", "iss10", "gcs_3_8", "gcs_9_12"),
+    ("intercept", "age10", "iss10"),
+    ("intercept",),
+)
 
 
 class OutcomeConfig(BaseModel):
@@ -50,6 +58,12 @@ class OutcomeConfig(BaseModel):
     months: int = Field(default=36, ge=1, le=120, description="period before as_of")
     as_of: date | None = None
     exact_below: float = Field(default=10, ge=0, description="exact Poisson below this count")
+    min_expected: float = Field(
+        default=1.0, ge=0, description="sites expecting fewer deaths get no funnel position"
+    )
+    events_per_parameter: float = Field(
+        default=10.0, ge=1, description="least deaths per slope of the case-mix model"
+    )
 
 
 @dataclass(frozen=True)
@@ -114,7 +128,7 @@ def funnel_limits(expected: np.ndarray, prob: float) -> np.ndarray:
     f_r1 = poisson.cdf(r - 1, e)
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = np.where(f_r > f_r1, (f_r - prob) / (f_r - f_r1), 0.0)
-        return (r - alpha) / e
+        return np.maximum(r - alpha, 0.0) / e
 
 
 def funnel_position(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -192,7 +206,12 @@ def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
         c: np.asarray(pat.column(c).to_numpy(zero_copy_only=False), dtype=float)
         for c in ("age", "iss", "gcs", "female", "trials", "events")
     }
-    x = _design(cols)
+    full = _design(cols)
+    deaths = float(cols["events"].sum())
+    features = next(
+        (m for m in MODELS if deaths >= config.events_per_parameter * (len(m) - 1)), MODELS[-1]
+    )
+    x = full[:, [FEATURES.index(f) for f in features]]
     beta = fit_logistic(x, cols["events"], cols["trials"])
     p = predict(x, beta)
     auc = c_statistic(p, cols["events"], cols["trials"])
@@ -222,13 +241,15 @@ def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
             "funnel_upper95": funnel_limits(e, 0.975),
             "funnel_lower998": funnel_limits(e, 0.001),
             "funnel_upper998": funnel_limits(e, 0.999),
-            "position": funnel_position(o, e).tolist(),
+            "position": np.where(
+                e >= config.min_expected, funnel_position(o, e), "too few cases"
+            ).tolist(),
         }
     )
     model = pa.table(
         {
-            "indicator": [INDICATOR] * (len(FEATURES) + 4),
-            "term": [*FEATURES, "c_statistic", "patients", "observed", "expected"],
+            "indicator": [INDICATOR] * (len(features) + 4),
+            "term": [*features, "c_statistic", "patients", "observed", "expected"],
             "value": [*beta.tolist(), auc, float(n.sum()), float(o.sum()), float(e.sum())],
         }
     )

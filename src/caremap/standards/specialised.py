@@ -1,6 +1,6 @@
 """Specialised activity: a rule engine that flags nationally commissioned activity.
 
-Rules are data (``specs/specialised_rules.yaml``): each names a service line of the NHS
+Rules are data (``rules/specialised.yaml``): each names a service line of the NHS
 England *Manual for prescribed specialised services* and the fields an activity record must
 match (setting, point of delivery, specialty, admission method, primary or any diagnosis,
 procedure, the capability or type of the provider). Rules are tried in order and the first
@@ -114,7 +114,7 @@ class SpecialisedResult:
 
 
 def shipped_rules_path() -> Path:
-    return Path(str(resources.files("caremap.standards") / "specs" / "specialised_rules.yaml"))
+    return Path(str(resources.files("caremap.standards") / "rules" / "specialised.yaml"))
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
