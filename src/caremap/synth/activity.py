@@ -245,7 +245,7 @@ class ActivityMaker:
         out["gp"].append(self._gp(rng, age, ys, ye, expo))
         out["community"].append(self._community(rng, age, ys, ye, expo))
         out["social_care"].append(self._social_care(rng, t, age, ys, ye, expo))
-        return {k: Events.concat(v).sorted() for k, v in out.items()}
+        return {k: Events.concat(v) for k, v in out.items()}
 
     def _nel_diagnosis(self, rng, person, age):
         a = age[person]

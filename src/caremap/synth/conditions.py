@@ -3,8 +3,8 @@
 Each condition's log relative risk is a curve in age (interpolated between anchors), a sex
 factor, a deprivation slope and a shared unobserved health factor (so conditions cluster,
 as multimorbidity does). The scale is solved by bisection so that the *recorded*
-prevalence (true prevalence times the recording rate) over the QOF denominator equals the
-QOF 2022-23 England figure (see `caremap.synth.reference`). Frailty (eFI moderate/severe,
+prevalence at the start date (true prevalence times the recording rate) over the QOF
+denominator equals the QOF 2022-23 England figure; new cases then arise during the period (see `caremap.synth.reference`). Frailty (eFI moderate/severe,
 65+) also rises with the number of other conditions.
 """
 
@@ -55,6 +55,7 @@ def make_conditions(people: People, seed: int, start_day: int, end_day: int) -> 
     age = people.age0.astype(float)
     k = len(CONDITION_NAMES)
     has = np.zeros((n, k), dtype=bool)
+    p_all = np.zeros((n, k))
     for j, name in enumerate(CONDITION_NAMES):
         anchors, logrr, female, dep = CONDITION_SHAPE[name]
         lr = np.interp(age, anchors, logrr) + np.log(female) * people.sex
@@ -66,17 +67,20 @@ def make_conditions(people: People, seed: int, start_day: int, end_day: int) -> 
         rate = RECORDING.get(name, DEFAULT_RECORDING)
         denom = age >= from_age
         scale = _scale_for(rr[denom], pct / 100 / rate)
-        p = np.minimum(scale * rr, 0.95)
-        has[:, j] = rng.random(n) < p
-    # onset: most before the start, about 6% during the period (new diagnoses)
+        p_all[:, j] = np.minimum(scale * rr, 0.95)
+        has[:, j] = rng.random(n) < p_all[:, j]
+    # prevalent cases began before the start (diagnosed by then); new cases arise during
+    # the period at about 2% of the prevalence probability a year (incidence)
     years_back = rng.exponential(6.0, size=(n, k))
-    onset = start_day - (years_back * 365.25).astype(np.int64)
-    new = rng.random((n, k)) < 0.06
-    onset = np.where(new, rng.integers(start_day, end_day, size=(n, k)), onset)
-    onset = np.maximum(onset, people.dob[:, None] + 365)
+    onset = start_day - 120 - (years_back * 365.25).astype(np.int64)
+    onset = np.maximum(onset, people.dob[:, None])
+    period = end_day - start_day
+    incident = ~has & (rng.random((n, k)) < p_all * 0.02 * period / 365.25)
+    onset = np.where(incident, rng.integers(start_day, end_day, size=(n, k)), onset)
+    has |= incident
     rates = np.array([RECORDING.get(c, DEFAULT_RECORDING) for c in CONDITION_NAMES])
     recorded = has & (rng.random((n, k)) < rates)
-    diagnosed = onset + rng.integers(0, 120, size=(n, k))
+    diagnosed = np.where(incident, onset + rng.integers(0, 120, size=(n, k)), onset + 60)
     code = np.zeros((n, k), dtype=np.int8)
     for j, name in enumerate(CONDITION_NAMES):
         _, w = CONDITION_CODES[name]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from caremap.core.errors import ConfigError
 from caremap.synth import tables as T
-from caremap.synth.activity import ActivityMaker, Events
+from caremap.synth.activity import ActivityMaker
 from caremap.synth.conditions import make_conditions
 from caremap.synth.config import SynthConfig
 from caremap.synth.extensions import SynthContext, extensions
@@ -21,7 +21,7 @@ from caremap.synth.geography import make_geography
 from caremap.synth.noise import IdentityNoise
 from caremap.synth.people import EPOCH, make_people
 from caremap.synth.postcodes import make_postcodes
-from caremap.synth.records import assign, identity_table
+from caremap.synth.records import RecordBook, identity_table
 from caremap.synth.risk import simulate_years
 from caremap.synth.roads import RoadNetwork
 from caremap.synth.sites import make_sites
@@ -80,17 +80,34 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
     end_date = _anniversary(start_date, years) - timedelta(days=1)
     bounds = [(_anniversary(start_date, t) - EPOCH).days for t in range(years + 1)]
-    start_d, end_d = bounds[0], bounds[-1] - 1
     summary = SynthSummary(population, seed, out_dir, start_date, end_date)
 
     def tick(what: str, frac: float) -> None:
         if progress:
             progress(what, frac)
 
-    def put(name: str, table: pa.Table, part: str | None = None) -> None:
-        summary.files.append(write(out_dir, name, table, part))
-        summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
+    # Parquet is written on a background thread (Arrow releases the GIL), overlapping the
+    # generation of the next table; one write waits at most, to bound memory.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: list[Future] = []
 
+        def put(name: str, table: pa.Table, part: str | None = None) -> None:
+            while pending:
+                summary.files.append(pending.pop(0).result())
+            pending.append(pool.submit(write, out_dir, name, table, part))
+            summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
+
+        _build(population, seed, cfg, start_date, end_date, bounds, put, tick)
+        for f in pending:
+            summary.files.append(f.result())
+    summary.seconds = time.perf_counter() - t0
+    tick("done", 1.0)
+    return summary
+
+
+def _build(population, seed, cfg, start_date, end_date, bounds, put, tick) -> None:
+    years = len(bounds) - 1
+    start_d, end_d = bounds[0], bounds[-1] - 1
     tick("geography", 0.0)
     geo = make_geography(population, seed, cfg)
     pcs = make_postcodes(geo, seed)
@@ -102,37 +119,31 @@ def generate(
     cond = make_conditions(people, seed, start_d, end_d)
     risk = simulate_years(people, cond, seed, bounds[:-1], bounds[1:], cfg.emergency_per_1000)
     maker = ActivityMaker(people, cond, geo, sites, cfg, seed)
-    by_year: list[dict[str, Events]] = []
+    books = {s: RecordBook(s, people, cfg, seed, start_d) for s in SYSTEMS}
+    summaries = []
     for t in range(years):
-        tick(f"activity year {t + 1}", 0.15 + 0.25 * t / years)
-        by_year.append(maker.year(t, bounds[t], bounds[t + 1], risk[t]))
+        tick(f"activity year {t + 1}", 0.1 + 0.7 * t / years)
+        events = maker.year(t, bounds[t], bounds[t + 1], risk[t])
+        for system in SYSTEMS:
+            e = events.pop(system)
+            rec = books[system].add_rows(e.person, e.start, e.provider)
+            summaries.append(T.summarise(system, e, maker))
+            table = T.activity(system, t, e, books[system].ids(rec), maker, cond)
+            del e, rec
+            put("activity", table, f"{system}_{start_date.year + t}")
+            del table
 
-    tick("source records", 0.4)
+    tick("source records", 0.8)
     noise = IdentityNoise(people, pcs, geo.settlement, cfg.noise, seed)
     record_parts = []
-    summaries = []
     gp_records = None
-    for i, system in enumerate(SYSTEMS):
-        ev = [y[system] for y in by_year]
-        allp = np.concatenate([e.person for e in ev])
-        alls = np.concatenate([e.start for e in ev])
-        allprov = np.concatenate([e.provider for e in ev])
-        recs = assign(system, allp, alls, allprov, people, cfg, seed, start_d)
+    for system in SYSTEMS:
+        recs = books.pop(system).finish()
         if system == "gp":
             gp_records = recs
-        put(
-            "source_record", identity_table(recs, people, noise, sites.practice_code, end_d), system
-        )
+        put("source_record", identity_table(recs, people, noise, sites.practice_code, end_d),
+            system)  # fmt: skip
         record_parts.append(T.record_person(recs))
-        offset = 0
-        for t, e in enumerate(ev):
-            rows = recs.row_record[offset : offset + len(e)]
-            table = T.activity(system, t, e, recs.ids.take(pa.array(rows)), maker, cond)
-            offset += len(e)
-            summaries.append(T.summarise(table))
-            put("activity", table, f"{system}_{start_date.year + t}")
-        tick(f"activity {system}", 0.45 + 0.4 * (i + 1) / len(SYSTEMS))
-        del ev, recs
 
     tick("truth and geography", 0.88)
     put("condition", T.gp_conditions(cond, gp_records, end_d))
@@ -155,7 +166,7 @@ def generate(
     for name, table in base.items():
         put(name, table)
     activity_summary = T.combine_summaries(summaries)
-    del by_year, record_parts
+    del record_parts
 
     ctx = SynthContext(
         seed=seed,
@@ -172,6 +183,3 @@ def generate(
         for name, table in produced.items():
             put(name, table)
             ctx.tables[name] = table
-    summary.seconds = time.perf_counter() - t0
-    tick("done", 1.0)
-    return summary

@@ -51,7 +51,7 @@ class IdentityNoise:
         seed: int,
     ) -> None:
         self.p, self.pcs, self.cfg, self.seed = people, pcs, cfg, seed
-        self.settlement = settlement_of_area
+        self.town = pa.array(np.char.upper(settlement_of_area.astype(str)), pa.string())
         self.given_true = people.given_name()
         self.nick = nickname_lookup()
 
@@ -114,7 +114,7 @@ class IdentityNoise:
         house = np.where(old, (p.house_no[person] * 7 + 3) % 179 + 1, p.house_no[person])
         postcode = self.pcs.code[pc_idx]
         street = self.pcs.street[pc_idx]
-        town = self.settlement[self.pcs.area[pc_idx]]
+        town = self.town.take(pa.array(self.pcs.area[pc_idx]))
         address = _address(house, street, town)
         no_pc = rng.random(n) < cfg.missing_postcode[system]
         return {
@@ -128,14 +128,13 @@ class IdentityNoise:
         }
 
 
-def _address(house: np.ndarray, street: np.ndarray, town: np.ndarray) -> pa.Array:
+def _address(house: np.ndarray, street: np.ndarray, town: pa.Array) -> pa.Array:
     stems = pa.array(STREET_STEMS, pa.string()).take(pa.array(street % len(STREET_STEMS)))
     kinds = pa.array(STREET_KINDS, pa.string()).take(
         pa.array((street // len(STREET_STEMS)) % len(STREET_KINDS))
     )
-    towns = pa.array(np.char.upper(town.astype(str)), pa.string())
     num = pc.cast(pa.array(house.astype(np.int64)), pa.string())
-    return pc.binary_join_element_wise(num, stems, kinds, towns, " ")
+    return pc.binary_join_element_wise(num, stems, kinds, town, " ")
 
 
 def _digits(values: np.ndarray) -> np.ndarray:

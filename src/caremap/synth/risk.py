@@ -44,7 +44,7 @@ BETA = {
     "depression": 0.25,
     "frailty": 0.9,
 }
-DEATH_HR = {"heart_failure": 2.0, "cancer": 2.2, "dementia": 2.2, "copd": 1.6, "frailty": 1.8}
+DEATH_HR = {"heart_failure": 1.6, "cancer": 1.7, "dementia": 1.7, "copd": 1.4, "frailty": 1.5}
 CRUDE_DEATH_RATE = 0.0095
 
 
@@ -60,11 +60,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _solve_b0(lin: np.ndarray, exposure: np.ndarray, target: float) -> float:
+    keep = exposure > 0
+    lin, exposure = lin[keep].astype(np.float32), exposure[keep].astype(np.float32)
     lo, hi = -15.0, 5.0
-    for _ in range(60):
+    for _ in range(32):
         mid = (lo + hi) / 2
         p = _sigmoid(mid + lin)
-        expected = (p * (1.2 + 1.5 * p) * exposure).sum() / max(exposure.sum(), 1)
+        expected = float((p * (1.2 + 1.5 * p) * exposure).sum()) / max(exposure.sum(), 1)
         lo, hi = (mid, hi) if expected < target else (lo, mid)
     return (lo + hi) / 2
 
@@ -103,13 +105,13 @@ def simulate_years(
         # deaths this year (exposure counts the part of the year lived)
         logq = np.where(age < 1, np.log(0.004), -10.1 + 0.09 * np.minimum(age, 105))
         logq = logq + has @ hr + 0.3 * people.latent
-        q = np.minimum(np.exp(logq), 0.6)
-        q *= CRUDE_DEATH_RATE / max((q * alive).sum() / max(alive.sum(), 1), 1e-9)
         b0 = _solve_b0(lin, alive.astype(float), per_1000 / 1000)
         p = _sigmoid(b0 + lin)
         admitted = alive & (rng.random(n) < p)
         counts = admitted * (1 + rng.poisson(0.2 + 1.5 * p))
-        dies = alive & (rng.random(n) < np.minimum(q * np.where(admitted, 2.0, 1.0), 0.9))
+        q = np.exp(logq) * np.where(admitted, 2.0, 1.0)
+        q *= CRUDE_DEATH_RATE / max((q * alive).sum() / max(alive.sum(), 1), 1e-9)
+        dies = alive & (rng.random(n) < np.minimum(q, 0.5))
         people.death[dies] = rng.integers(ys, ye, dies.sum())
         out.append(RiskYear(p=np.where(alive, p, 0.0), admissions=counts, alive_from=alive))
         prior = counts

@@ -42,6 +42,10 @@ def _date(days: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     return pa.array(np.where(null, 0, days).astype(np.int32), pa.date32(), mask=null)
 
 
+def _repeat(value: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
 def _str(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     return pa.array(values, pa.string(), mask=null)
 
@@ -49,7 +53,7 @@ def _str(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
 def record_person(recs: SystemRecords) -> pa.Table:
     return pa.table(
         {
-            "source_system": pa.array([recs.system] * len(recs.person), pa.string()),
+            "source_system": _repeat(recs.system, len(recs.person)),
             "record_id": recs.ids,
             "person_key": pa.array(recs.person + 1, pa.int64()),
         }
@@ -80,9 +84,9 @@ def activity(
     return pa.table(
         {
             "activity_id": activity_id,
-            "source_system": pa.array(np.full(n, system, dtype=object), pa.string()),
+            "source_system": _repeat(system, n),
             "record_id": record_ids,
-            "setting": pa.array(np.full(n, system, dtype=object), pa.string()),
+            "setting": _repeat(system, n),
             "start_date": _date(e.start),
             "end_date": _date(e.end, e.end < 0),
             "site_code": maker.site_vocab.take(e.site),
@@ -98,20 +102,37 @@ def activity(
     )
 
 
-def summarise(act: pa.Table) -> pa.Table:
-    t = act.select([*SUMMARY_KEYS[:-1], "cost"]).append_column(
-        "year", pc.cast(pc.year(act["start_date"]), pa.int32())
-    )
-    g = t.group_by(SUMMARY_KEYS, use_threads=False).aggregate([("cost", "sum"), ("cost", "count")])
-    return g.rename_columns(
-        [{"cost_sum": "cost", "cost_count": "count"}.get(c, c) for c in g.column_names]
+def summarise(system: str, e: Events, maker: ActivityMaker) -> pa.Table:
+    """Activity counts and costs of one chunk by provider, site, setting, point of delivery,
+    specialty, admission method and calendar year (grouped on integer codes, then named)."""
+    year = e.start.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
+    ints = pa.table(
+        {
+            "provider_code": e.provider, "site_code": e.site, "point_of_delivery": e.pod,
+            "specialty": e.specialty, "admission_method": e.method, "year": year, "cost": e.cost,
+        }
+    )  # fmt: skip
+    keys = [k for k in SUMMARY_KEYS if k != "setting"]
+    g = ints.group_by(keys, use_threads=False).aggregate([("cost", "sum"), ("cost", "count")])
+    return pa.table(
+        {
+            "provider_code": maker.prov_vocab.take(g["provider_code"].to_numpy()),
+            "site_code": maker.site_vocab.take(g["site_code"].to_numpy()),
+            "setting": _repeat(system, g.num_rows),
+            "point_of_delivery": POD.take(g["point_of_delivery"].to_numpy()),
+            "specialty": SPECIALTIES.take(g["specialty"].to_numpy()),
+            "admission_method": METHOD.take(g["admission_method"].to_numpy()),
+            "year": g["year"],
+            "cost": g["cost_sum"],
+            "count": g["cost_count"],
+        }
     )
 
 
 def combine_summaries(parts: list[pa.Table]) -> pa.Table:
     """Activity by provider, site, setting, point of delivery, specialty, admission method
     and calendar year of the start date: ``count`` (int64) and ``cost`` (pounds)."""
-    t = pa.concat_tables(parts)
+    t = pa.concat_tables(parts).select([*SUMMARY_KEYS, "cost", "count"])
     g = t.group_by(SUMMARY_KEYS, use_threads=False).aggregate([("cost", "sum"), ("count", "sum")])
     g = g.rename_columns(
         [{"cost_sum": "cost", "count_sum": "count"}.get(c, c) for c in g.column_names]
@@ -135,7 +156,7 @@ def gp_conditions(cond: Conditions, gp: SystemRecords, end_day: int) -> pa.Table
     _ = current
     return pa.table(
         {
-            "source_system": pa.array(np.full(len(persons), "gp", object), pa.string()),
+            "source_system": _repeat("gp", len(persons)),
             "record_id": gp.ids.take(pa.array(rec_of[persons])),
             "condition": pa.array(np.array(CONDITION_NAMES, object)[js], pa.string()),
             "code": codes,

@@ -20,6 +20,10 @@ ARROW_TYPES = {
 }
 
 
+# columns whose values are (nearly) unique: dictionary encoding would only waste time
+HIGH_CARDINALITY = {"activity_id", "record_id", "nhs_number", "address", "person_key"}
+
+
 def arrow_schema(qualified: str) -> pa.Schema:
     """The Arrow schema of a canonical table's columns (never its derived columns)."""
     spec = schema.get(qualified)
@@ -51,5 +55,9 @@ def path_for(out_dir: Path, qualified: str, part: str | None = None) -> Path:
 def write(out_dir: Path, qualified: str, table: pa.Table, part: str | None = None) -> Path:
     path = path_for(out_dir, qualified, part)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(conform(qualified, table), path, compression="zstd", row_group_size=1 << 20)
+    table = conform(qualified, table)
+    dictionary = [c for c in table.column_names if c not in HIGH_CARDINALITY]
+    pq.write_table(
+        table, path, compression="snappy", use_dictionary=dictionary, row_group_size=1 << 20
+    )
     return path
