@@ -54,8 +54,9 @@ def test_unplaced_events_are_counted_not_dropped(tiny_ws):
     res = run_needs(tiny_ws, NeedsConfig(target_population=5_000))
     u = tiny_ws.df("SELECT * FROM needs_unresolved")
     got = u.groupby("indicator").events.sum().to_dict()
-    assert got == {**UNRESOLVED, "trauma_incidence": 1}
+    assert got == {**UNRESOLVED, "trauma_incidence": 1, "prevalence": 24}
     assert res.unresolved_events == sum(UNRESOLVED.values()) + 1
+    assert res.unplaced_people == 24  # one GP record per area has an unknown postcode
     # Placed + unplaced = every activity row of the kind.
     act = tiny_ws.df("SELECT setting, count(*) AS n FROM activity GROUP BY setting")
     n_ae = int(act.loc[act.setting == "ae", "n"].iloc[0])

@@ -38,6 +38,11 @@ def _print_result(ws, result) -> None:
             f"  [yellow]{result.unresolved_events:,} events could not be placed in a small "
             "area[/]; see needs_unresolved"
         )
+    if result.unplaced_people:
+        console.print(
+            f"  [yellow]{result.unplaced_people:,} GP-registered people left out of prevalence"
+            "[/] (residence unknown); see needs_unresolved"
+        )
     t = Table(title="Regional figures (95% limits)")
     for c in ("indicator", "area", "period", "events", "method", "value", "95% CI"):
         t.add_column(c, justify="right" if c in ("events", "value", "95% CI") else "left")
@@ -171,7 +176,7 @@ def demo_needs(ctx: DemoContext) -> None:
     """Localities and the needs indicators for the demo region."""
     from caremap.needs import NeedsConfig, run_needs
 
-    result = run_needs(ctx.ws, NeedsConfig())
+    result = run_needs(ctx.ws, NeedsConfig(localities="build"))
     ctx.report(
         "needs",
         f"{result.localities} localities, {len(result.indicators)} indicators, "

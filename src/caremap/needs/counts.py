@@ -213,6 +213,19 @@ SELECT area_code, condition, count(*) AS people FROM ({cond}) c GROUP BY area_co
     return _rollup("area_code", "sum(s.people) AS people", f"({per_area})", "s.condition")
 
 
+def unregistered_sql() -> str:
+    """GP-registered people left out of prevalence: residence unknown or not a small area."""
+    return """SELECT 'prevalence' AS indicator,
+  CASE WHEN area_code IS NULL THEN 'residence not found (no link, postcode unknown)'
+       ELSE 'residence area not a known small area' END AS reason,
+  CAST(count(DISTINCT person_key) AS BIGINT) AS events
+FROM (SELECT res.person_key, sa.area_code AS known, res.area_code
+      FROM needs_residence res LEFT JOIN small_area sa ON sa.area_code = res.area_code
+      WHERE res.source_system = 'gp' AND res.date_of_death IS NULL) r
+WHERE known IS NULL
+GROUP BY 2"""
+
+
 def unresolved_sql() -> str:
     """Events that could not be placed in a small area, by indicator, period and reason."""
     return """SELECT indicator, period, unresolved AS reason, CAST(sum(events) AS BIGINT) AS events

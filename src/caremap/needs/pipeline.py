@@ -8,7 +8,8 @@ Reads ``small_area``, ``population`` and, where present, ``source_record``, ``ac
   compactness, radius_km, method)
 * ``needs_indicator`` (indicator, area_type, area_code, period, numerator, denominator,
   value, lower, upper, method, confidence, note) - the table performance and the app reuse
-* ``needs_unresolved`` (indicator, period, reason, events): events not placed in an area.
+* ``needs_unresolved`` (indicator, period, reason, events): events not placed in an area,
+  and GP-registered people left out of prevalence because their residence is unknown.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from caremap.core.errors import InputError, WorkspaceError
 from caremap.core.workspace import Workspace, produced_by
 from caremap.needs import counts as sqlc
 from caremap.needs.config import NeedsConfig
-from caremap.needs.indicators import COLUMNS, event_indicators, prevalence_indicators
+from caremap.needs.indicators import (
+    COLUMNS,
+    event_indicators,
+    period_label,
+    prevalence_indicators,
+)
 from caremap.needs.localities import build_localities, summarise
 
 produced_by(
@@ -44,6 +50,7 @@ class NeedsResult:
     indicators: list[str]
     rows: int
     unresolved_events: int
+    unplaced_people: int = 0
     skipped: list[str] = field(default_factory=list)
     linked: bool = False
 
@@ -171,16 +178,22 @@ def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
         unresolved = ws.df(sqlc.unresolved_sql() + " ORDER BY indicator, period, reason")
         if config.periods:
             unresolved = unresolved[unresolved["period"].isin(config.periods)]
+        unresolved["period"] = [
+            period_label(int(p), config.period_type) if pd.notna(p) else None
+            for p in unresolved["period"]
+        ]
     if "prevalence" in want:
         if ws.has_table("source_record") and ws.scalar(
             "SELECT count(*) FROM source_record WHERE source_system = 'gp'"
         ):
             prev = ws.df(sqlc.prevalence_sql(ws.has_table("condition")))
+            at = _prevalence_period(ws)
             frames.append(
-                prevalence_indicators(
-                    prev, config.confidence, config.prevalence_multiplier, _prevalence_period(ws)
-                )
+                prevalence_indicators(prev, config.confidence, config.prevalence_multiplier, at)
             )
+            lost = ws.df(sqlc.unregistered_sql())
+            if len(lost):
+                unresolved = pd.concat([unresolved, lost.assign(period=at)], ignore_index=True)
         else:
             skipped.append("prevalence")
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
@@ -194,18 +207,22 @@ def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
             "confidence": float,
         }
     )
-    unresolved = unresolved.astype({"period": "Int64", "events": "Int64"})
+    unresolved = unresolved[["indicator", "period", "reason", "events"]].astype(
+        {"indicator": str, "period": "string", "reason": str, "events": "Int64"}
+    )
     with ws.transaction():
         ws.write_table("needs_indicator", pa.Table.from_pandas(table, preserve_index=False))
         ws.write_table("needs_unresolved", pa.Table.from_pandas(unresolved, preserve_index=False))
     for t in WORK_TABLES:
         ws.drop_table(t)
+    is_event = (unresolved["indicator"] != "prevalence").to_numpy(bool)
     return NeedsResult(
         localities=int(mapping["locality_code"].nunique()),
         locality_method=method,
         indicators=sorted(table["indicator"].unique().tolist()),
         rows=len(table),
-        unresolved_events=int(unresolved["events"].sum()) if len(unresolved) else 0,
+        unresolved_events=int(unresolved.loc[is_event, "events"].sum()),
+        unplaced_people=int(unresolved.loc[~is_event, "events"].sum()),
         skipped=skipped,
         linked=sqlc.linked(ws),
     )
