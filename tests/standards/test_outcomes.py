@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyarrow as pa
 import pytest
-from scipy.stats import poisson
+from scipy.stats import chi2
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from std_helpers import TRAUMA_SCHEMA, seed_sites, trauma_row
@@ -49,21 +49,21 @@ def test_grouped_c_statistic_matches_roc_auc():
     assert c_statistic(p, events, trials) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
 
 
-def test_funnel_limits_interpolate_the_poisson_quantile():
+def test_funnel_limits_are_exact_poisson_limits_of_e():
     e = np.array([2.0, 10.0, 50.0, 400.0])
-    for prob in (0.001, 0.025, 0.975, 0.999):
-        lim = funnel_limits(e, prob) * e
-        r = poisson.ppf(prob, e)
-        assert np.all((lim <= r) & (lim >= r - 1))
-    # with many expected events the limits approach E +/- 1.96 sqrt(E)
-    big = np.array([1e5])
-    assert funnel_limits(big, 0.975)[0] == pytest.approx(1 + 1.959964 / np.sqrt(1e5), rel=1e-4)
+    # exact Poisson limits of a count equal to E (chi-square form), divided by E
+    np.testing.assert_allclose(funnel_limits(e, 0.975), chi2.ppf(0.975, 2 * (e + 1)) / 2 / e)
+    np.testing.assert_allclose(funnel_limits(e, 0.025), chi2.ppf(0.025, 2 * e) / 2 / e)
+    np.testing.assert_allclose(funnel_limits(e, 0.999), chi2.ppf(0.999, 2 * (e + 1)) / 2 / e)
+    # with many expected events the limits approach 1 +/- 1.96 / sqrt(E)
+    big = np.array([1e6])
+    assert funnel_limits(big, 0.975)[0] == pytest.approx(1 + 1.959964 / 1e3, rel=1e-4)
 
 
 def test_funnel_position():
-    o = np.array([10, 30, 2, 10])
+    o = np.array([10, 30, 4, 2])
     e = np.array([10.0, 10.0, 10.0, 10.0])
-    assert funnel_position(o, e).tolist() == ["within", "high 99.8%", "low 95%", "within"]
+    assert funnel_position(o, e).tolist() == ["within", "high 99.8%", "low 95%", "low 99.8%"]
 
 
 def _trauma(ws, n_per_site=600, bad_site="B", seed=3):
@@ -108,6 +108,16 @@ def test_step_flags_the_site_with_excess_mortality(ws):
         assert r["lower95"] < r["ratio"] < r["upper95"]
         assert r["lower998"] < r["lower95"] and r["upper998"] > r["upper95"]
         assert r["region_code"] in ("R1", "R2")
+
+
+def test_small_sites_and_few_deaths(ws):
+    _trauma(ws, n_per_site=40)
+    trauma_mortality(ws, OutcomeConfig(min_expected=1e6))
+    pos = set(ws.sql("SELECT position FROM standards_outcome").column(0).to_pylist())
+    assert pos == {"too few cases"}
+    terms = ws.sql("SELECT term FROM standards_outcome_model").column(0).to_pylist()
+    # 120 patients cannot support nine slopes at ten deaths each: a smaller model is used
+    assert "age10_sq" not in terms and "intercept" in terms
 
 
 def test_missing_table_and_empty_cohort(ws):

@@ -7,7 +7,8 @@ eligible patient in the workspace. Each site's expected deaths are the sum of it
 predicted risks; observed over expected gets Byar's limits (exact Poisson below 10 deaths,
 as PHE computes them, through `caremap.core.stats.intervals.isr`) and a position on a
 funnel plot with exact Poisson control limits (Spiegelhalter DJ, *Funnel plots for comparing
-institutional performance*, Stat Med 2005;24:1185-1202, appendix A.1).
+institutional performance*, Stat Med 2005;24:1185-1202), computed by
+`caremap.core.stats.funnel` as the performance capability's funnels are.
 
 The data are aggregated to covariate patterns in the engine, so the model is fitted on
 counts, never on person-level rows pulled into Python.
@@ -21,9 +22,10 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.stats import poisson
+from scipy.special import ndtri
 
 from caremap.core.errors import InputError
+from caremap.core.stats import funnel
 from caremap.core.stats.intervals import isr
 from caremap.core.workspace import Workspace, produced_by
 
@@ -116,19 +118,15 @@ def c_statistic(p: np.ndarray, events: np.ndarray, trials: np.ndarray) -> float:
 
 
 def funnel_limits(expected: np.ndarray, prob: float) -> np.ndarray:
-    """Funnel control limit for O/E at ``prob`` (e.g. 0.975) given expected counts.
-
-    Spiegelhalter (2005) appendix A.1.1: r_p is the p-quantile of Poisson(E); with
-    alpha = (F(r_p) - p) / (F(r_p) - F(r_p - 1)), the limit on the count is r_p - alpha,
-    and on the ratio (r_p - alpha) / E.
-    """
+    """Funnel control limit for O/E at one-sided probability ``prob`` (0.975 is the upper
+    95% limit, 0.025 the lower) around a target of 1, given expected counts: the exact
+    Poisson limits of a count equal to E, as `caremap.core.stats.funnel.limits` computes
+    them (FunnelPlotR's unadjusted ratio limits; Spiegelhalter 2005)."""
     e = np.asarray(expected, dtype=float)
-    r = poisson.ppf(prob, e)
-    f_r = poisson.cdf(r, e)
-    f_r1 = poisson.cdf(r - 1, e)
+    z = float(abs(ndtri(prob)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = np.where(f_r > f_r1, (f_r - prob) / (f_r - f_r1), 0.0)
-        return np.maximum(r - alpha, 0.0) / e
+        lo, hi = funnel.limits(e, data_type="SR", target=1.0, adjustment="none", z=z)
+    return np.asarray(hi if prob > 0.5 else lo, dtype=float)
 
 
 def funnel_position(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
