@@ -56,92 +56,23 @@ def _tables(ws):
             }
         ),
     )
+    # fmt: off
     rows = [
-        # id, source, record, setting, start, end, method, pod
-        (
-            "e1",
-            "inpatient",
-            "i1",
-            "inpatient",
-            "2024-03-10",
-            "2024-03-20",
-            "emergency",
-            "NEL",
-        ),  # 12m, discharged 12 days before
-        (
-            "e2",
-            "inpatient",
-            "i1",
-            "inpatient",
-            "2023-06-01",
-            "2023-06-05",
-            None,
-            "NEL",
-        ),  # 12m (by POD)
-        (
-            "e3",
-            "inpatient",
-            "i1",
-            "inpatient",
-            "2022-12-01",
-            "2022-12-02",
-            "emergency",
-            "NEL",
-        ),  # 13-24m
-        (
-            "e4",
-            "inpatient",
-            "i1",
-            "inpatient",
-            "2024-04-02",
-            "2024-04-09",
-            "emergency",
-            "NEL",
-        ),  # outcome
-        (
-            "e5",
-            "inpatient",
-            "i1",
-            "inpatient",
-            "2024-01-15",
-            "2024-01-16",
-            "elective",
-            "EL",
-        ),  # planned, discharged 76 days before
-        (
-            "e6",
-            "inpatient",
-            "i1",
-            "inpatient",
-            "2024-02-01",
-            "2024-02-01",
-            None,
-            "XYZ",
-        ),  # unknown code
+        # id, source, record, setting, start, end, method, pod, primary diagnosis
+        ("e1", "inpatient", "i1", "inpatient", "2024-03-10", "2024-03-20", "emergency", "NEL", "I50.0"),  # 12m, discharged 12 days before
+        ("e2", "inpatient", "i1", "inpatient", "2023-06-01", "2023-06-05", None, "NEL"),  # 12m (by POD)
+        ("e3", "inpatient", "i1", "inpatient", "2022-12-01", "2022-12-02", "emergency", "NEL", "J441"),  # 13-24m
+        ("e4", "inpatient", "i1", "inpatient", "2024-04-02", "2024-04-09", "emergency", "NEL"),  # outcome
+        ("e5", "inpatient", "i1", "inpatient", "2024-01-15", "2024-01-16", "elective", "EL"),  # planned, discharged 76 days before
+        ("e6", "inpatient", "i1", "inpatient", "2024-02-01", "2024-02-01", None, "XYZ"),  # unknown code
         ("e7", "ae", "a1", "ae", "2023-05-01", None, None, "AE"),
         ("e8", "ae", "a1", "ae", "2023-03-31", None, None, "AE"),  # just outside 12m
         ("e9", "gp", "g1", "gp", "2024-03-31", None, None, None),
-        (
-            "e10",
-            "inpatient",
-            "i9",
-            "inpatient",
-            "2024-02-01",
-            "2024-02-03",
-            "emergency",
-            "NEL",
-        ),  # unlinked
-        (
-            "e11",
-            "inpatient",
-            "i5",
-            "inpatient",
-            "2025-01-01",
-            "2025-01-03",
-            "emergency",
-            "NEL",
-        ),  # outcome for 5
+        ("e10", "inpatient", "i9", "inpatient", "2024-02-01", "2024-02-03", "emergency", "NEL"),  # unlinked
+        ("e11", "inpatient", "i5", "inpatient", "2025-01-01", "2025-01-03", "emergency", "NEL"),  # outcome for 5
     ]
+    # fmt: on
+    rows = [r if len(r) == 9 else (*r, None) for r in rows]
     cols = list(zip(*rows, strict=True))
     ws.write_table(
         "activity",
@@ -155,6 +86,7 @@ def _tables(ws):
                 "end_date": pa.array([D(x) if x else None for x in cols[5]], pa.date32()),
                 "admission_method": cols[6],
                 "point_of_delivery": cols[7],
+                "primary_diagnosis": cols[8],
             }
         ),
     )
@@ -189,11 +121,16 @@ def test_busy_person(feats):
     f = feats[1]
     assert f["age"] == 83 and f["female"] == 1 and f["sex_unknown"] == 0
     assert f["imd_score"] == 40.0 and f["imd_decile"] == 2
-    assert (f["ltc_copd"], f["ltc_diabetes"], f["ltc_dementia"]) == (1, 1, 0)  # dementia later
-    assert f["ltc_count"] == 2
+    # dementia is diagnosed after the index date; COPD coded 13-24 months ago (J441) is
+    # outside the 12-month window but on the GP list anyway.
+    assert (f["ltc_copd"], f["ltc_diabetes"], f["ltc_dementia"]) == (1, 1, 0)
+    # heart failure from the primary diagnosis (I50.0) of an emergency admission
+    assert f["ltc_heart_failure"] == 1
+    assert f["ltc_count"] == 3
     assert f["emergency_admissions_12m"] == 2
     assert f["emergency_admissions_13_24m"] == 1
     assert f["days_since_emergency"] == 22
+    assert f["ltc_heart_failure"] == 1
     assert f["elective_admissions_12m"] == 1
     assert f["bed_days_12m"] == 10 + 4 + 1 + 0
     assert f["ae_attendances_12m"] == 1
@@ -210,7 +147,7 @@ def test_person_with_no_activity_still_has_a_row(feats):
         for n in FEATURE_NAMES
         if n.endswith(("_12m", "_13_24m", "d")) and n != "ltc_count"
     )
-    assert f["days_since_emergency"] == (INDEX - add_months(INDEX, -24)).days + 1
+    assert f["days_since_emergency"] == (INDEX - add_months(INDEX, -12)).days + 1
 
 
 def test_unknowns_are_kept_as_missing(feats):

@@ -105,12 +105,13 @@ def build(ws, n: int = 3000, seed: int = 1, n_areas: int = 20) -> dict:
             "end_date",
             "admission_method",
             "point_of_delivery",
+            "primary_diagnosis",
         )
     }
     risk_rows = {"person_key": [], "year": [], "p_emergency": [], "emergency_admissions": []}
     prior = np.zeros(n)
 
-    def add(i, setting, d, method=None, pod=None, los=0):
+    def add(i, setting, d, method=None, pod=None, los=0, diag=None):
         act["activity_id"].append(f"x{len(act['activity_id'])}")
         act["source_system"].append("inpatient" if setting == "inpatient" else setting)
         act["record_id"].append(f"{'inpatient' if setting == 'inpatient' else setting}{ids[i]}")
@@ -119,6 +120,7 @@ def build(ws, n: int = 3000, seed: int = 1, n_areas: int = 20) -> dict:
         act["end_date"].append(d + timedelta(days=los))
         act["admission_method"].append(method)
         act["point_of_delivery"].append(pod)
+        act["primary_diagnosis"].append(diag)
 
     for year in range(3):
         z = (
@@ -137,7 +139,8 @@ def build(ws, n: int = 3000, seed: int = 1, n_areas: int = 20) -> dict:
         risk_rows["emergency_admissions"] += list(k)
         for i in np.flatnonzero(k):
             for d in _dates(rng, year, int(k[i])):
-                add(i, "inpatient", d, "emergency", "NEL", int(rng.integers(0, 10)))
+                diag = "J441" if has["copd"][i] and rng.random() < 0.5 else "R104"
+                add(i, "inpatient", d, "emergency", "NEL", int(rng.integers(0, 10)), diag)
         ae = rng.poisson(0.2 + 2 * p)
         for i in np.flatnonzero(ae):
             for d in _dates(rng, year, int(ae[i])):

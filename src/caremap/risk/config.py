@@ -95,6 +95,11 @@ class RiskConfig(BaseModel):
         default_factory=lambda: ["very high", "high"],
         description="tiers whose people appear on the caseload lists",
     )
+    explain_tiers: list[str] | None = Field(
+        None,
+        description="tiers whose people get top contributing factors (default: the caseload "
+        "tiers; TreeSHAP for everyone in a large population is slow)",
+    )
     top_factors: int = Field(3, ge=1, le=10)
     reliability_bins: int = Field(10, ge=2, le=100)
     seed: int = 1
@@ -114,12 +119,17 @@ class RiskConfig(BaseModel):
         names = [t.name for t in self.tiers]
         if len(set(names)) != len(names):
             problems.append("tiers: names must be unique")
-        unknown = [c for c in self.caseload_tiers if c not in names]
+        unknown = [c for c in (*self.caseload_tiers, *(self.explain_tiers or [])) if c not in names]
         if unknown:
-            problems.append(f"caseload_tiers: unknown tier(s) {unknown}; tiers are {names}")
+            problems.append(
+                f"caseload_tiers/explain_tiers: unknown tier(s) {unknown}; tiers are {names}"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def explained(self) -> list[str]:
+        return self.caseload_tiers if self.explain_tiers is None else self.explain_tiers
 
     @classmethod
     def load(cls, path: str | Path) -> RiskConfig:

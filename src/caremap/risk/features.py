@@ -13,6 +13,10 @@ readmission to hospital", BMJ 333:327; Wennberg et al. 2006, "Combined Predictiv
 King's Fund): age, sex, deprivation, long-term conditions and their count, prior emergency
 admissions over 12 and 24 months, A&E, outpatient, community, GP, ambulance and social-care
 contacts, and recent discharges.
+
+A long-term condition counts when it is on the GP problem list by the index date, or when
+an inpatient spell in the 12 months before it (``lookback_months``) had a primary diagnosis in the condition's
+ICD-10 group (`ICD10_GROUPS`), as the Combined Predictive Model uses both sources.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ ACTIVITY = [
     ("ltc_count", "number of long-term conditions"),
     ("emergency_admissions_12m", "emergency admissions, last 12 months"),
     ("emergency_admissions_13_24m", "emergency admissions, 13-24 months ago"),
-    ("days_since_emergency", "days since last emergency admission"),
+    ("days_since_emergency", "recent emergency admission"),
     ("elective_admissions_12m", "planned admissions, last 12 months"),
     ("bed_days_12m", "bed days, last 12 months"),
     ("ae_attendances_12m", "A&E attendances, last 12 months"),
@@ -52,6 +56,24 @@ ACTIVITY = [
 FEATURES: list[tuple[str, str]] = [*DEMOGRAPHIC, *CONDITION_FEATURES, *ACTIVITY]
 FEATURE_NAMES = [f for f, _ in FEATURES]
 LABELS = dict(FEATURES)
+
+# ICD-10 three-character groups of each condition, after the QOF business rules' condition
+# definitions (NHS England, "Quality and Outcomes Framework business rules v49", 2024) and the
+# Charlson/Elixhauser ICD-10 coding algorithms (Quan et al. 2005, Med Care 43:1130).
+ICD10_GROUPS: dict[str, tuple[str, ...]] = {
+    "hypertension": ("I10", "I11", "I12", "I13", "I15"),
+    "diabetes": ("E10", "E11", "E12", "E13", "E14"),
+    "copd": ("J40", "J41", "J42", "J43", "J44"),
+    "asthma": ("J45", "J46"),
+    "chd": ("I20", "I21", "I22", "I23", "I24", "I25"),
+    "heart_failure": ("I50", "I11", "I13", "I42"),
+    "ckd": ("N18", "N19"),
+    "dementia": ("F00", "F01", "F02", "F03", "G30", "G31"),
+    "cancer": (*(f"C{i:02d}" for i in range(0, 98)), "D05"),
+    "depression": ("F32", "F33", "F34", "F38", "F39"),
+    "frailty": ("R54", "R26", "R29", "Z74", "Z91"),
+}
+
 
 # Classification of activity rows. Anything an inpatient row carries outside these lists is
 # an unknown code: counted in risk_unknown_codes, never silently dropped.
@@ -130,9 +152,16 @@ def feature_sql(index: date, fc: FeatureConfig) -> str:
         f"max(CASE WHEN c.condition = {quote_str(c)} THEN 1 ELSE 0 END) AS ltc_{c}"
         for c in CONDITIONS
     )
-    cond_sum = " + ".join(f"coalesce(k.ltc_{c}, 0)" for c in CONDITIONS)
-    cond_out = ",\n  ".join(f"coalesce(k.ltc_{c}, 0) AS ltc_{c}" for c in CONDITIONS)
-    never = (w.index - w.start_24).days + 1
+    diag = "substr(upper(replace(a.primary_diagnosis, '.', '')), 1, 3)"
+    hx_cols = ",\n    ".join(
+        f"max(CASE WHEN {diag} IN ({', '.join(quote_str(x) for x in ICD10_GROUPS[c])}) "
+        f"THEN 1 ELSE 0 END) AS hx_{c}"
+        for c in CONDITIONS
+    )
+    has = {c: f"greatest(coalesce(k.ltc_{c}, 0), coalesce(hx.hx_{c}, 0))" for c in CONDITIONS}
+    cond_sum = " + ".join(has.values())
+    cond_out = ",\n  ".join(f"CAST({has[c]} AS INTEGER) AS ltc_{c}" for c in CONDITIONS)
+    never = (w.index - w.start_12).days + 1
 
     def count(setting: str) -> str:
         return f"sum(CASE WHEN a.setting = {quote_str(setting)} AND {in12} THEN 1 ELSE 0 END)"
@@ -148,7 +177,7 @@ act AS (
   SELECT l.person_id,
     sum(CASE WHEN {EMERGENCY_SQL} AND {in12} THEN 1 ELSE 0 END) AS em12,
     sum(CASE WHEN {EMERGENCY_SQL} AND a.start_date < {s12} THEN 1 ELSE 0 END) AS em24,
-    max(CASE WHEN {EMERGENCY_SQL} THEN a.start_date END) AS last_em,
+    max(CASE WHEN {EMERGENCY_SQL} AND {in12} THEN a.start_date END) AS last_em,
     sum(CASE WHEN {PLANNED_SQL} AND {in12} THEN 1 ELSE 0 END) AS el12,
     sum(CASE WHEN a.setting = 'inpatient' AND {in12}
         THEN greatest(date_diff('day', a.start_date,
@@ -175,6 +204,15 @@ k AS (
   FROM condition c
   JOIN person_link l ON c.source_system = l.source_system AND c.record_id = l.record_id
   WHERE c.diagnosed_date IS NULL OR c.diagnosed_date < {idx}
+  GROUP BY l.person_id
+),
+hx AS (
+  SELECT l.person_id,
+    {hx_cols}
+  FROM activity a
+  JOIN person_link l ON a.source_system = l.source_system AND a.record_id = l.record_id
+  WHERE a.setting = 'inpatient' AND a.primary_diagnosis IS NOT NULL
+    AND a.start_date < {idx} AND {in12}
   GROUP BY l.person_id
 )
 SELECT
@@ -203,6 +241,7 @@ SELECT
 FROM pop
 LEFT JOIN act ON act.person_id = pop.person_id
 LEFT JOIN k ON k.person_id = pop.person_id
+LEFT JOIN hx ON hx.person_id = pop.person_id
 LEFT JOIN small_area sa ON sa.area_code = pop.area_code
 """
 

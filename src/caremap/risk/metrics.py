@@ -77,27 +77,32 @@ def logistic_fit(
     offset: np.ndarray | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
+    l2: float = 0.0,
 ) -> np.ndarray:
     """Maximum-likelihood logistic regression by Newton-Raphson (IRLS).
 
-    ``x`` is the design matrix (include a column of ones for an intercept). Returns the
-    coefficients. Used for the calibration regressions, where ``x`` has one or two columns.
+    ``x`` is the design matrix (include a column of ones for an intercept). ``l2`` adds a
+    ridge penalty ``l2/2 * |beta|^2`` on every column except the first (the intercept).
+    Returns the coefficients. Used for the calibration regressions and the logistic model.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
-    beta = np.zeros(x.shape[1])
+    k = x.shape[1]
+    pen = np.full(k, float(l2))
+    pen[0] = 0.0
+    beta = np.zeros(k)
     for _ in range(max_iter):
         eta = off + x @ beta
         mu = 1.0 / (1.0 + np.exp(-eta))
         wgt = mu * (1.0 - mu)
-        grad = x.T @ (y - mu)
-        hess = (x * wgt[:, None]).T @ x
+        grad = x.T @ (y - mu) - pen * beta
+        hess = (x * wgt[:, None]).T @ x + np.diag(pen)
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             raise InputError(
-                "calibration regression is singular (predictions are constant?)"
+                "logistic regression is singular (predictions or a feature are constant?)"
             ) from None
         beta = beta + step
         if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):

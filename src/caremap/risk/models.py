@@ -20,14 +20,31 @@ on caseload lists), and ``to_dict()`` / ``from_dict()`` to save a fitted model a
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from caremap.risk.config import LightGBMConfig
 from caremap.risk.metrics import logistic_fit
 
-AGE_BANDS = (0, 18, 40, 55, 65, 75, 85)  # lower bounds; the reference band is 40-54
+# Lower bounds of the age bands (infants apart: their admission rate is high); reference 40-59.
+AGE_BANDS = (0, 1, 5, 15, 20, 40, 60, 70, 80, 90)
 AGE_REFERENCE = 40
 NO_LOG = ("female", "sex_unknown", "imd_score", "imd_decile")
+
+
+MIN_RECALIBRATION_EVENTS = 300
+
+
+def stratified_split(y: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """A boolean mask holding out ``share`` of the events and of the non-events."""
+    rng = np.random.default_rng(seed)
+    valid = np.zeros(len(y), dtype=bool)
+    for v in (0, 1):
+        idx = np.flatnonzero(y == v)
+        k = round(share * len(idx))
+        valid[rng.choice(idx, size=k, replace=False)] = True
+    return valid
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -81,8 +98,6 @@ class LogisticModel:
         return np.column_stack(cols)
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> LogisticModel:
-        from sklearn.linear_model import LogisticRegression
-
         self.fill = {
             n: float(np.nanmean(x[:, j])) if np.isfinite(x[:, j]).any() else 0.0
             for j, n in enumerate(self.names)
@@ -92,10 +107,10 @@ class LogisticModel:
         self.sd = d.std(axis=0)
         self.sd[self.sd == 0] = 1.0
         z = (d - self.mean) / self.sd
-        lr = LogisticRegression(C=self.c, max_iter=500, tol=1e-8)
-        lr.fit(z, y)
-        self.coef = lr.coef_[0] / self.sd  # per unit of the (transformed) term
-        self.intercept = float(lr.intercept_[0] - (lr.coef_[0] * self.mean / self.sd).sum())
+        # Ridge on standardised terms with weight 1/C (scikit-learn's convention), by Newton.
+        beta = logistic_fit(np.column_stack([np.ones(len(y)), z]), y, tol=1e-10, l2=1.0 / self.c)
+        self.coef = beta[1:] / self.sd  # per unit of the (transformed) term
+        self.intercept = float(beta[0] - (beta[1:] * self.mean / self.sd).sum())
         return self
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
@@ -171,14 +186,13 @@ class GBMModel:
             "seed": self.seed,
             "deterministic": True,
             "force_row_wise": True,
-            "num_threads": 2,
+            "num_threads": max(1, min(4, os.cpu_count() or 1)),
         }
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> GBMModel:
         import lightgbm as lgb
 
-        rng = np.random.default_rng(self.seed)
-        valid = rng.random(len(y)) < self.config.validation_share
+        valid = stratified_split(y, self.config.validation_share, self.seed)
         train = lgb.Dataset(x[~valid], y[~valid], feature_name=self.names, free_raw_data=True)
         check = lgb.Dataset(x[valid], y[valid], reference=train)
         self.booster = lgb.train(
@@ -191,9 +205,10 @@ class GBMModel:
         self.best_iteration = int(self.booster.best_iteration or self.config.n_estimators)
         # Logistic recalibration on the held-out share (Cox 1958; Platt 1999): early stopping
         # leaves boosted log-odds slightly shrunk, which a slope and intercept undo.
-        raw = self._raw(x[valid])
-        a, b = logistic_fit(np.column_stack([np.ones(len(raw)), raw]), y[valid])
-        self.recal = (float(a), float(b))
+        if y[valid].sum() >= MIN_RECALIBRATION_EVENTS:
+            raw = self._raw(x[valid])
+            a, b = logistic_fit(np.column_stack([np.ones(len(raw)), raw]), y[valid])
+            self.recal = (float(a), float(b))
         return self
 
     def _raw(self, x: np.ndarray) -> np.ndarray:

@@ -8,8 +8,7 @@ Nothing is dropped silently. For an index date this reports (as small aggregate 
   neither emergency nor planned (so they count in no admission feature), and condition rows
   whose ICD-10 code is not one of the condition's codes (the condition still counts).
 
-ICD-10 code groups follow the QOF business rules' condition definitions (NHS England,
-"Quality and Outcomes Framework business rules v49", 2024), at three-character level.
+The ICD-10 code groups of each condition are `caremap.risk.features.ICD10_GROUPS`.
 """
 
 from __future__ import annotations
@@ -22,21 +21,7 @@ import pyarrow.compute as pc
 from caremap.core.sql import quote_str
 from caremap.core.workspace import Workspace
 from caremap.risk.config import FeatureConfig
-from caremap.risk.features import EMERGENCY_SQL, PLANNED_SQL, Windows, _lit
-
-ICD10_GROUPS: dict[str, tuple[str, ...]] = {
-    "hypertension": ("I10", "I11", "I12", "I13", "I15"),
-    "diabetes": ("E10", "E11", "E12", "E13", "E14"),
-    "copd": ("J40", "J41", "J42", "J43", "J44"),
-    "asthma": ("J45", "J46"),
-    "chd": ("I20", "I21", "I22", "I23", "I24", "I25"),
-    "heart_failure": ("I50", "I11", "I13", "I42"),
-    "ckd": ("N18", "N19"),
-    "dementia": ("F00", "F01", "F02", "F03", "G30", "G31"),
-    "cancer": (*(f"C{i:02d}" for i in range(0, 98)), "D05"),
-    "depression": ("F32", "F33", "F34", "F38", "F39"),
-    "frailty": ("R54", "R26", "R29", "Z74", "Z91"),
-}
+from caremap.risk.features import EMERGENCY_SQL, ICD10_GROUPS, PLANNED_SQL, Windows, _lit
 
 
 def _code_ok_sql() -> str:

@@ -10,7 +10,8 @@ Writes:
 * ``risk_score``: person_id, score (probability of an emergency admission in the next 12
   months), rank, tier, and the top contributing factors (features that raise the person's
   log-odds most: model coefficients times the person's difference from average for the
-  logistic model, TreeSHAP for LightGBM);
+  logistic model, TreeSHAP for LightGBM) for the people in ``config.explain_tiers``
+  (default: the caseload tiers);
 * ``risk_tier_summary``: the pyramid (people, share, mean risk, expected people admitted);
 * ``risk_tier_locality``: people in each tier by locality;
 * ``risk_caseload``: the people in the caseload tiers, with locality, GP practice, their
@@ -37,7 +38,7 @@ from caremap.core.workspace import Workspace, produced_by
 from caremap.risk import registry
 from caremap.risk.config import FeatureConfig, RiskConfig
 from caremap.risk.features import FEATURE_NAMES, LABELS, feature_sql, locality_source
-from caremap.risk.train import INPUTS, activity_span, fetch
+from caremap.risk.train import activity_span, fetch, require_inputs
 
 produced_by(
     "caremap risk score",
@@ -74,16 +75,20 @@ def assign_tiers(
     return rank, tier
 
 
-def top_factors(contrib: np.ndarray, k: int) -> list[pa.Array]:
-    """The ``k`` features with the largest positive contribution for each person."""
+def top_factors(contrib: np.ndarray, k: int, rows: np.ndarray, n: int) -> list[pa.Array]:
+    """The ``k`` features with the largest positive contribution for each person.
+
+    ``contrib`` holds the contributions of people ``rows`` (indices into ``n`` people); the
+    others get no factors."""
     k = min(k, contrib.shape[1])
     idx = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
     vals = np.take_along_axis(contrib, idx, axis=1)
-    labels = np.array([LABELS[n] for n in FEATURE_NAMES], dtype=object)
+    labels = np.array([LABELS[f] for f in FEATURE_NAMES], dtype=object)
     out = []
     for j in range(k):
-        names = labels[idx[:, j]]
-        out.append(pa.array(names, pa.string(), mask=vals[:, j] <= 0))
+        names = np.full(n, None, dtype=object)
+        names[rows] = np.where(vals[:, j] > 0, labels[idx[:, j]], None)
+        out.append(pa.array(names, pa.string()))
     return out
 
 
@@ -100,7 +105,7 @@ def score(
 ) -> ScoreResult:
     """Score the workspace with ``model`` (a saved model document) or the latest saved one."""
     config = config or RiskConfig()
-    ws.require(*INPUTS)
+    require_inputs(ws)
     doc = model or registry.load(ws, kind=config.model)
     fc = FeatureConfig(**doc["feature_config"])
     index = config.score_index or activity_span(ws)[1] + timedelta(days=1)
@@ -116,8 +121,10 @@ def score(
     )
     m = registry.model_of(doc)
     p = m.predict(x)
-    contrib = m.contributions(x)
     rank, tier = assign_tiers(p, ids, config)
+    explain = [i for i, t in enumerate(config.tiers) if t.name in config.explained()]
+    rows = np.flatnonzero(np.isin(tier, explain))
+    contrib = m.contributions(x[rows])
     tier_names = np.array([t.name for t in config.tiers], dtype=object)
     cols = {
         "person_id": pa.array(ids, pa.int64()),
@@ -128,7 +135,7 @@ def score(
         "tier": pa.array(tier_names[tier], pa.string()),
         "tier_order": pa.array(tier + 1, pa.int32()),
     }
-    factors = top_factors(contrib, config.top_factors)
+    factors = top_factors(contrib, config.top_factors, rows, len(ids))
     for j, arr in enumerate(factors, 1):
         cols[f"factor_{j}"] = arr
     cols["top_factors"] = join_factors(factors)

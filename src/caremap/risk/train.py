@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import numpy as np
 import pyarrow as pa
 
-from caremap.core.errors import ConfigError
+from caremap.core.errors import ConfigError, WorkspaceError
 from caremap.core.workspace import Workspace, produced_by
 from caremap.risk import registry
 from caremap.risk.card import model_card
@@ -31,6 +31,37 @@ from caremap.risk.models import GBMModel, LogisticModel
 from caremap.risk.quality import quality_report
 
 INPUTS = ("person", "person_link", "activity", "condition", "small_area")
+COLUMNS = {
+    "person": ("person_id", "sex", "date_of_birth", "area_code", "practice_code", "date_of_death"),
+    "person_link": ("source_system", "record_id", "person_id"),
+    "activity": (
+        "source_system",
+        "record_id",
+        "setting",
+        "start_date",
+        "end_date",
+        "admission_method",
+        "point_of_delivery",
+        "primary_diagnosis",
+    ),
+    "condition": ("source_system", "record_id", "condition", "code", "diagnosed_date"),
+    "small_area": ("area_code", "locality_code", "imd_score", "imd_decile"),
+}
+
+
+def require_inputs(ws: Workspace) -> None:
+    """The input tables and the columns the features read, or a message naming what is missing."""
+    ws.require(*INPUTS)
+    missing = []
+    for table, cols in COLUMNS.items():
+        have = set(ws.columns(table))
+        missing += [f"{table}.{c}" for c in cols if c not in have]
+    if missing:
+        raise WorkspaceError(
+            f"workspace {ws.path} lacks columns that risk features need: {', '.join(missing)}"
+        )
+
+
 produced_by(
     "caremap risk train",
     "risk_model",
@@ -104,7 +135,7 @@ def check_windows(ws: Workspace, config: RiskConfig) -> list[str]:
 def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
     """Build features, fit both models on the training year, validate on the next year."""
     config = config or RiskConfig()
-    ws.require(*INPUTS)
+    require_inputs(ws)
     notes = check_windows(ws, config)
     fc = config.features
     fcd = fc.model_dump(mode="json")
