@@ -62,7 +62,6 @@ def evaluate(
     minutes, nearest = area_minutes(places, is_mtc)
     pop = places.population
     summary = {
-        "centres": int(is_mtc.sum()),
         "mean_minutes_population": float((pop * minutes).sum() / pop.sum())
         if pop.sum()
         else np.nan,
