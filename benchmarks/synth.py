@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -46,7 +47,9 @@ def main() -> None:
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             sys.exit(f"generator failed:\n{proc.stderr}")
-        peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_gb = usage.ru_maxrss / 1024**2
+        cpu = usage.ru_utime + usage.ru_stime
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         size_mb = sum(f.stat().st_size for f in Path(tmp).rglob("*.parquet")) / 1024**2
     rows = out["rows"]
@@ -54,7 +57,9 @@ def main() -> None:
     print(f"{'measure':<38}{'caremap':>14}{'target':>14}")
     print(f"{'wall time, process start to end (s)':<38}{wall:>14.1f}{'< 120':>14}")
     print(f"{'  of which generate() (s)':<38}{out['generate_seconds']:>14.1f}{'':>14}")
+    print(f"{'CPU time, user + system (s)':<38}{cpu:>14.1f}{'':>14}")
     print(f"{'peak resident memory (GB)':<38}{peak_gb:>14.2f}{'< 4':>14}")
+    print(f"{'machine load average (1 min, 2 cores)':<38}{os.getloadavg()[0]:>14.1f}")
     print(f"{'activity rows':<38}{rows.get('activity', 0):>14,}")
     print(f"{'source records':<38}{rows.get('source_record', 0):>14,}")
     print(f"{'files / Parquet size (MB)':<38}{out['files']:>8} / {size_mb:,.0f}")

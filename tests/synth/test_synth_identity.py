@@ -51,7 +51,7 @@ def test_typo_changes_a_name_by_one_edit():
     rng = rng_for(1, "typo")
     import jellyfish
 
-    for name in ["MARGARET", "SMITH", "AL", "O'BRIEN"]:
+    for name in ["MARGARET", "SMITH", "AL", "O'BRIEN", "ZZZ", "ANNA"]:
         for _ in range(20):
             t = typo(name, rng)
             assert t != name

@@ -13,12 +13,12 @@ support for ~1.9% of adults (NHS Digital, Adult Social Care Activity and Finance
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 import numpy as np
 
-from caremap.synth.conditions import CONDITION_NAMES, Conditions
+from caremap.synth.activity_care import community_events, gp_events, social_care_events
+from caremap.synth.conditions import Conditions
 from caremap.synth.config import SynthConfig, rng_for
+from caremap.synth.events import C, Events, _ev
 from caremap.synth.geography import Geography
 from caremap.synth.people import People
 from caremap.synth.reference import (
@@ -31,72 +31,6 @@ from caremap.synth.reference import (
 from caremap.synth.risk import RiskYear
 from caremap.synth.sites import Sites
 from caremap.synth.vocab import DIAGNOSES, METHOD, POD, PROCEDURES, SPECIALTIES, Vocab
-
-C = {c: i for i, c in enumerate(CONDITION_NAMES)}
-
-
-@dataclass
-class Events:
-    """Activity rows of one source system as arrays (indices into vocabularies; -1 = null)."""
-
-    person: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    site: np.ndarray
-    provider: np.ndarray
-    method: np.ndarray
-    pod: np.ndarray
-    specialty: np.ndarray
-    diagnosis: np.ndarray
-    procedure: np.ndarray
-    cost: np.ndarray
-
-    @classmethod
-    def concat(cls, parts: list[Events]) -> Events:
-        parts = [p for p in parts if p is not None]
-        return cls(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
-        )
-
-    def __len__(self) -> int:
-        return len(self.person)
-
-    def sorted(self) -> Events:
-        o = np.lexsort((self.person, self.start))
-        return Events(**{f.name: getattr(self, f.name)[o] for f in fields(self)})
-
-
-def _ev(
-    person,
-    start,
-    end=None,
-    site=None,
-    provider=None,
-    method=-1,
-    pod=-1,
-    spec=-1,
-    diag=-1,
-    proc=-1,
-    cost=0.0,
-) -> Events:
-    n = len(person)
-
-    def full(v, dt):
-        return np.full(n, v, dtype=dt) if np.isscalar(v) else np.asarray(v, dtype=dt)
-
-    return Events(
-        person=person.astype(np.int32),
-        start=start.astype(np.int32),
-        end=full(-1 if end is None else end, np.int32),
-        site=full(-1 if site is None else site, np.int32),
-        provider=full(-1 if provider is None else provider, np.int32),
-        method=full(method, np.int8),
-        pod=full(pod, np.int8),
-        specialty=full(spec, np.int16),
-        diagnosis=full(diag, np.int16),
-        procedure=full(proc, np.int16),
-        cost=full(cost, np.float64),
-    )
 
 
 class ActivityMaker:
@@ -242,9 +176,9 @@ class ActivityMaker:
         out["inpatient"].append(self._elective(rng, age, ys, ye, expo))
         out["inpatient"].append(self._maternity(rng, age, ys, ye, expo))
         out["outpatient"].append(self._outpatient(rng, age, ys, ye, expo))
-        out["gp"].append(self._gp(rng, age, ys, ye, expo))
-        out["community"].append(self._community(rng, age, ys, ye, expo))
-        out["social_care"].append(self._social_care(rng, t, age, ys, ye, expo))
+        out["gp"].append(gp_events(self, rng, age, ys, ye, expo))
+        out["community"].append(community_events(self, rng, age, ys, ye, expo))
+        out["social_care"].append(social_care_events(self, rng, t, age, ys, ye, expo))
         return {k: Events.concat(v) for k, v in out.items()}
 
     def _nel_diagnosis(self, rng, person, age):
@@ -385,102 +319,6 @@ class ActivityMaker:
             np.where(first, POD["OPFA"], POD["OPFU"]),
             spec,
             diag,
-            -1,
-            cost,
-        )
-
-    def _gp(self, rng, age, ys, ye, expo) -> Events:
-        shape = np.interp(
-            age, [0, 5, 15, 25, 45, 65, 75, 85, 99], [1.3, 0.7, 0.5, 0.8, 0.9, 1.3, 1.7, 2.0, 2.0]
-        )
-        female = (self.p.sex == 1) & (age >= 16) & (age <= 60)
-        lam = shape * (1 + 0.3 * female) * (1 + 0.25 * self.ncond) * np.exp(0.2 * self.p.latent)
-        lam *= self.cfg.gp_contacts_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
-        person, start = self._draw(rng, lam, ys, ye, expo)
-        before = (self.p.prev_practice[person] >= 0) & (start < self.p.prev_until[person])
-        prac = np.where(before, self.p.prev_practice[person], self.p.practice[person])
-        return _ev(
-            person,
-            start,
-            start,
-            self.gp_site[prac],
-            self.gp_prov[prac],
-            -1,
-            POD["CONS"],
-            -1,
-            -1,
-            -1,
-            TARIFF["CONS"],
-        )
-
-    def _community(self, rng, age, ys, ye, expo) -> Events:
-        has = self.cond.has
-        lam = np.exp(0.05 * np.maximum(age - 60, 0)) * (
-            1 + 1.5 * has[:, C["frailty"]] + 0.8 * has[:, C["dementia"]] + 0.3 * self.ncond
-        )
-        lam = lam * rng.gamma(0.5, 2.0, self.p.n)
-        lam *= self.cfg.community_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
-        person, start = self._draw(rng, lam, ys, ye, expo)
-        c = self.near_comm[self.p.area[person]]
-        spec = SPECIALTIES.ids(["950", "650", "653"])[
-            rng.choice(3, len(person), p=[0.6, 0.25, 0.15])
-        ]
-        return _ev(
-            person,
-            start,
-            start,
-            self.comm_site[c],
-            self.comm_prov[c],
-            -1,
-            POD["CONTACT"],
-            spec,
-            -1,
-            -1,
-            TARIFF["CONTACT"],
-        )
-
-    def _social_care(self, rng, t, age, ys, ye, expo) -> Events:
-        """Long-term support packages: one row per package per year it runs."""
-        if t == 0:
-            has = self.cond.has
-            lin = (
-                0.07 * (age - 65)
-                + 1.6 * has[:, C["frailty"]]
-                + 1.8 * has[:, C["dementia"]]
-                + 0.3 * self.p.imd_z
-                + 0.5 * self.p.latent
-            )
-            adult = age >= 18
-            lo, hi = -20.0, 5.0
-            for _ in range(50):
-                mid = (lo + hi) / 2
-                share = (1 / (1 + np.exp(-(mid + lin))))[adult].mean()
-                lo, hi = (mid, hi) if share < 0.019 else (lo, mid)
-            p = np.where(adult, 1 / (1 + np.exp(-(lo + lin))), 0)
-            sc_rng = rng_for(self.seed, "social_care")
-            self.sc_has = sc_rng.random(self.p.n) < p
-            self.sc_res = sc_rng.random(self.p.n) < np.where(has[:, C["dementia"]], 0.5, 0.25)
-            span = int(ye - ys) * 3
-            self.sc_start = ys - 730 + (sc_rng.random(self.p.n) * (730 + span)).astype(np.int64)
-            self.sc_home = self.near_home[self.p.area, sc_rng.integers(0, 5, self.p.n)]
-        person = np.flatnonzero(self.sc_has & (self.sc_start < ye) & (self.p.death > ys))
-        start = np.maximum(self.sc_start[person], ys)
-        end = np.minimum(ye - 1, self.p.death[person].astype(np.int64))
-        res = self.sc_res[person]
-        home = self.sc_home[person]
-        la = self.la_prov[self.geo.locality[self.p.area[person]]]
-        weekly = np.where(res, TARIFF["RES_CARE"], TARIFF["HOME_CARE"])
-        cost = (weekly * (end - start + 1) / 7).round(2)
-        return _ev(
-            person,
-            start,
-            end,
-            np.where(res, self.home_site[home], -1),
-            np.where(res, self.home_prov[home], la),
-            -1,
-            np.where(res, POD["RES_CARE"], POD["HOME_CARE"]),
-            -1,
-            -1,
             -1,
             cost,
         )

@@ -128,7 +128,7 @@ def _build(population, seed, cfg, start_date, end_date, bounds, put, tick) -> No
             e = events.pop(system)
             rec = books[system].add_rows(e.person, e.start, e.provider)
             summaries.append(T.summarise(system, e, maker))
-            table = T.activity(system, t, e, books[system].ids(rec), maker, cond)
+            table = T.activity(system, t, e, books[system].row_ids(rec), maker, cond)
             del e, rec
             put("activity", table, f"{system}_{start_date.year + t}")
             del table
@@ -177,9 +177,13 @@ def _build(population, seed, cfg, start_date, end_date, bounds, put, tick) -> No
         activity_summary=activity_summary,
     )
     exts = extensions()
+    written = set(base) | {"activity", "source_record", "condition", "truth.record_person",
+                           "truth.person", "truth.condition", "truth.risk"}  # fmt: skip
     for j, ext in enumerate(exts):
         tick(f"extension {ext.name}", 0.92 + 0.08 * j / max(len(exts), 1))
         produced = ext.fn(ctx) or {}
         for name, table in produced.items():
-            put(name, table)
+            # a table another step already wrote gets its own part file, never overwrites
+            put(name, table, ext.name if name in written else None)
+            written.add(name)
             ctx.tables[name] = table

@@ -21,19 +21,19 @@ PLACEHOLDERS = np.array([0, 9999999999, 1234567890], dtype=np.int64)
 
 
 def typo(name: str, rng: np.random.Generator) -> str:
-    """One keying error: substitute, delete, double or swap adjacent letters."""
+    """One keying error (always a change): substitute, delete, double or swap adjacent letters."""
     if len(name) < 3:
         return name + LETTERS[rng.integers(len(LETTERS))]
     i = int(rng.integers(1, len(name) - 1))
     kind = int(rng.integers(4))
-    if kind == 0:
-        c = LETTERS[rng.integers(len(LETTERS))]
-        return name[:i] + (c if c != name[i] else "Z") + name[i + 1 :]
+    if kind == 3 and name[i - 1] != name[i]:
+        return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :]
     if kind == 1:
         return name[:i] + name[i + 1 :]
     if kind == 2:
         return name[:i] + name[i] + name[i:]
-    return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :]
+    others = [c for c in LETTERS if c != name[i]]
+    return name[:i] + others[rng.integers(len(others))] + name[i + 1 :]
 
 
 def nhs_text(values: np.ndarray, missing: np.ndarray) -> pa.Array:

@@ -157,6 +157,13 @@ class RecordBook:
     def ids(self, rec: np.ndarray) -> pa.Array:
         return record_ids(self.system, rec, self.seed)
 
+    def row_ids(self, rec: np.ndarray) -> pa.Array:
+        """Record ids of activity rows: every record's id made once, then taken per row."""
+        if getattr(self, "_ids_for", -1) != len(self.keys):
+            self._all_ids = self.ids(np.arange(len(self.keys)))
+            self._ids_for = len(self.keys)
+        return self._all_ids.take(pa.array(rec))
+
 
 PERSON_KEY_LIMIT = 1 << 40
 

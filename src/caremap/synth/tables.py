@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from caremap.synth.activity import ActivityMaker, Events
+from caremap.synth.activity import ActivityMaker
 from caremap.synth.conditions import CONDITION_NAMES, Conditions
+from caremap.synth.events import Events
 from caremap.synth.geography import KINDS, Geography
 from caremap.synth.names import SURNAMES
 from caremap.synth.people import NO_DATE, People
@@ -116,12 +117,12 @@ def summarise(system: str, e: Events, maker: ActivityMaker) -> pa.Table:
     g = ints.group_by(keys, use_threads=False).aggregate([("cost", "sum"), ("cost", "count")])
     return pa.table(
         {
-            "provider_code": maker.prov_vocab.take(g["provider_code"].to_numpy()),
-            "site_code": maker.site_vocab.take(g["site_code"].to_numpy()),
+            "provider_code": maker.prov_vocab.strings(g["provider_code"].to_numpy()),
+            "site_code": maker.site_vocab.strings(g["site_code"].to_numpy()),
             "setting": _repeat(system, g.num_rows),
-            "point_of_delivery": POD.take(g["point_of_delivery"].to_numpy()),
-            "specialty": SPECIALTIES.take(g["specialty"].to_numpy()),
-            "admission_method": METHOD.take(g["admission_method"].to_numpy()),
+            "point_of_delivery": POD.strings(g["point_of_delivery"].to_numpy()),
+            "specialty": SPECIALTIES.strings(g["specialty"].to_numpy()),
+            "admission_method": METHOD.strings(g["admission_method"].to_numpy()),
             "year": g["year"],
             "cost": g["cost_sum"],
             "count": g["cost_count"],

@@ -35,10 +35,15 @@ class Vocab:
         return np.array([self.index[v] for v in values], dtype=np.int32)
 
     def take(self, idx: np.ndarray) -> pa.Array:
+        """A dictionary-encoded string array (written to Parquet as plain strings)."""
         idx = np.asarray(idx)
         mask = idx < 0
         arr = pa.array(np.where(mask, 0, idx).astype(np.int32), mask=mask if mask.any() else None)
-        return self.arrow.take(arr)
+        return pa.DictionaryArray.from_arrays(arr, self.arrow)
+
+    def strings(self, idx: np.ndarray) -> pa.Array:
+        """A plain string array."""
+        return self.take(idx).cast(pa.string())
 
 
 SPECIALTIES = Vocab(

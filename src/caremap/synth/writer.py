@@ -40,10 +40,14 @@ def conform(qualified: str, table: pa.Table) -> pa.Table:
     for f in target:
         if f.name in table.column_names:
             col = table.column(f.name)
-            cols.append(col if col.type == f.type else col.cast(f.type))
+            if pa.types.is_dictionary(col.type) and col.type.value_type == f.type:
+                cols.append(col)  # Parquet stores it as plain strings (dictionary pages)
+            else:
+                cols.append(col if col.type == f.type else col.cast(f.type))
         else:
             cols.append(pa.nulls(table.num_rows, f.type))
-    return pa.Table.from_arrays(cols, schema=target)
+    fields = [pa.field(f.name, c.type) for f, c in zip(target, cols, strict=True)]
+    return pa.Table.from_arrays(cols, schema=pa.schema(fields))
 
 
 def path_for(out_dir: Path, qualified: str, part: str | None = None) -> Path:
@@ -57,7 +61,13 @@ def write(out_dir: Path, qualified: str, table: pa.Table, part: str | None = Non
     path.parent.mkdir(parents=True, exist_ok=True)
     table = conform(qualified, table)
     dictionary = [c for c in table.column_names if c not in HIGH_CARDINALITY]
+    # store_schema=False: readers see the Parquet types (string, not dictionary<string>)
     pq.write_table(
-        table, path, compression="snappy", use_dictionary=dictionary, row_group_size=1 << 20
+        table,
+        path,
+        compression="snappy",
+        use_dictionary=dictionary,
+        row_group_size=1 << 20,
+        store_schema=False,
     )
     return path
