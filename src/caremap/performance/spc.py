@@ -81,11 +81,6 @@ def _validate(df: pd.DataFrame, cfg: SpcConfig, file: str | None) -> None:
     if df[cfg.date].isna().any():
         m = df[cfg.date].isna()
         raise InputError(f"missing date in rows {rows(m)}", file=file, field=cfg.date)
-    dup = df.duplicated([*cfg.group, cfg.date], keep=False).to_numpy()
-    if dup.any():
-        raise InputError(
-            f"duplicate dates within a series in rows {rows(dup)}", file=file, field=cfg.date
-        )
     vals = [cfg.value] if cfg.chart == "xmr" else [cfg.numerator, cfg.denominator]
     for col in vals:
         v = pd.to_numeric(df[col], errors="coerce")
@@ -124,36 +119,53 @@ def spc_frame(
     """
     cfg.check(df.columns)
     _validate(df, cfg, file)
-    d = df[cfg.needed_columns()].copy()
-    d[cfg.date] = pd.to_datetime(d[cfg.date])
-    d = d.sort_values([*cfg.group, cfg.date], kind="stable").reset_index(drop=True)
-    series = _series_key(d, cfg.group)
-    rebase = d[cfg.date].isin(pd.to_datetime(pd.Series(cfg.rebase, dtype="object"))).to_numpy()
+    dates = _dates(df[cfg.date], cfg.date, file)
+    if cfg.group:
+        grouped = df.groupby(cfg.group, sort=True, dropna=False)
+        key = grouped.ngroup().to_numpy()
+        names = _series_names(grouped.size().reset_index(), cfg.group)
+    else:
+        key = np.zeros(len(df), dtype=np.int64)
+        names = np.array(["all"], dtype=object)
+    order = np.lexsort((dates, key))
+    series, dates = key[order], dates[order]
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = (series[1:] == series[:-1]) & (dates[1:] == dates[:-1])
+    if same.any():
+        dup = np.zeros(len(order), dtype=bool)
+        dup[order[same]] = True
+        dup[order[np.flatnonzero(same) - 1]] = True
+        rows = ", ".join(map(str, (np.flatnonzero(dup) + 2)[:10]))
+        raise InputError(
+            f"duplicate dates within a series in rows {rows}", file=file, field=cfg.date
+        )
+    rebase = np.isin(dates, np.array(cfg.rebase, dtype="datetime64[D]"))
     starts = S.segment_starts(series)
     seg = np.cumsum(starts | (rebase & ~starts)) - 1
     rules = S.Rules(cfg.rules, cfg.shift_length, cfg.trend_length)
+
+    def col(c: str) -> np.ndarray:
+        return pd.to_numeric(df[c]).to_numpy(float)[order]
+
     if cfg.chart == "xmr":
-        y = pd.to_numeric(d[cfg.value]).to_numpy(float)
+        y = col(cfg.value)
         lim = S.xmr_limits(y, seg, fix_after_n=cfg.fix_after_n, screen_outliers=cfg.screen_outliers)
         sigma_z = np.full(len(y), np.nan)
     else:
         y, lim, sigma_z = S.attribute_limits(
-            pd.to_numeric(d[cfg.numerator]).to_numpy(float),
-            pd.to_numeric(d[cfg.denominator]).to_numpy(float),
-            seg,
-            chart=cfg.chart,
-            laney=cfg.laney,
+            col(cfg.numerator), col(cfg.denominator), seg, chart=cfg.chart, laney=cfg.laney
         )
     f = S.special_cause_rules(
         y, seg, lim.mean, lim.lpl, lim.upl, lim.lower_2sigma, lim.upper_2sigma, rules
     )
-    labels = S.special_cause_type(f, rules)
-    ptype = S.point_type(labels, S.IMPROVEMENT[cfg.improvement])
+    code = S.special_cause_code(f)
+    labels = S.label_names(rules)[code]
+    ptype = S.point_type_from_direction(S.code_direction(code), S.IMPROVEMENT[cfg.improvement])
     points = pd.DataFrame(
         {
             "source": cfg.source,
-            "series": _series_names(d, cfg.group),
-            "date": d[cfg.date].dt.date,
+            "series": names[series],
+            "date": dates,
             "value": y,
             "rebase_group": _rebase_index(series, seg),
             "mean": lim.mean,
@@ -169,19 +181,33 @@ def spc_frame(
             "rule_trend": f.trend,
             "rule_two_in_three": f.two_in_three,
             "special_cause_type": labels,
-            "special_cause_flag": labels != "Common Cause",
+            "special_cause_flag": code != 0,
             "point_type": ptype,
             "trial_limits": lim.n_in_segment < cfg.min_points,
             "chart": cfg.chart,
             "rules": cfg.rules,
         }
     )
-    for col in cfg.group:
-        points[col] = d[col].to_numpy()
-    summary, notes = _summarise(points, series, seg, cfg)
+    for c in cfg.group:
+        points[c] = df[c].to_numpy()[order]
+    summary, notes = _summarise(points, series, seg, code, cfg)
     for n in notes:
         warnings.warn(n, stacklevel=2)
     return points, summary, notes
+
+
+def _dates(col: pd.Series, name: str, file: str | None) -> np.ndarray:
+    """Dates as datetime64[D]; ISO text is parsed by NumPy, anything else by pandas."""
+    try:
+        return col.to_numpy().astype("datetime64[D]")
+    except (ValueError, TypeError):
+        pass
+    parsed = pd.to_datetime(col, errors="coerce")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        rows = ", ".join(map(str, (np.flatnonzero(bad) + 2)[:10]))
+        raise InputError(f"unreadable date in rows {rows}", file=file, field=name)
+    return parsed.to_numpy().astype("datetime64[D]")
 
 
 def _series_names(d: pd.DataFrame, group: list[str]) -> np.ndarray:
@@ -194,12 +220,13 @@ def _series_names(d: pd.DataFrame, group: list[str]) -> np.ndarray:
 
 
 def _rebase_index(series: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    first_seg = pd.Series(seg).groupby(series).transform("min").to_numpy()
-    return seg - first_seg
+    """0, 1, ... for the rebase periods within each series (``series`` sorted)."""
+    first = np.flatnonzero(S.segment_starts(series))
+    return seg - seg[first][np.cumsum(S.segment_starts(series)) - 1]
 
 
 def _summarise(
-    points: pd.DataFrame, series: np.ndarray, seg: np.ndarray, cfg: SpcConfig
+    points: pd.DataFrame, series: np.ndarray, seg: np.ndarray, code: np.ndarray, cfg: SpcConfig
 ) -> tuple[pd.DataFrame, list[str]]:
     """One row per series, from its latest rebase period (vectorised over series)."""
     last = np.flatnonzero(np.r_[series[1:] != series[:-1], True])
@@ -211,8 +238,7 @@ def _summarise(
         k: np.bincount(series[cur & (ptype == k)], minlength=nser)
         for k in ("common_cause", "special_cause_improvement", "special_cause_concern")
     }
-    lab = points["special_cause_type"].to_numpy()[last]
-    direction = S.label_direction(lab)
+    direction = S.code_direction(code[last])
     icons = [S.variation_icon(t, d) for t, d in zip(ptype[last], direction, strict=False)]
     lpl, upl = points["lpl"].to_numpy()[last], points["upl"].to_numpy()[last]
     names = points["series"].to_numpy()[last]

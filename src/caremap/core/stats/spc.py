@@ -217,23 +217,46 @@ def special_cause_rules(
     return RuleFlags(outside, rtm, close, shift, trend, trend_dir, two3)
 
 
-def special_cause_type(flags: RuleFlags, rules: Rules = Rules()) -> np.ndarray:
-    """One label per point, by the precedence in the module docstring."""
-    side = np.where(flags.relative_to_mean > 0, "Above", "Below")
-    t = rules.trend_length
-    trend_lbl = np.where(
-        flags.trend_direction > 0, f"{t} Point Trend (Increasing)", f"{t} Point Trend (Decreasing)"
-    )
+# label codes: 0 common cause; 1/2 outside above/below; 3/4 trend up/down; 5/6 two in three
+# above/below; 7/8 shift above/below. Odd codes point up, even codes (but 0) point down.
+def special_cause_code(flags: RuleFlags) -> np.ndarray:
+    """One integer label per point, by the precedence in the module docstring."""
+    below = (flags.relative_to_mean <= 0).astype(np.int8)
+    down = (flags.trend_direction <= 0).astype(np.int8)
     return np.select(
         [flags.outside, flags.trend, flags.two_in_three, flags.shift],
+        [1 + below, 3 + down, 5 + below, 7 + below],
+        default=0,
+    ).astype(np.int8)
+
+
+def label_names(rules: Rules = Rules()) -> np.ndarray:
+    t, s = rules.trend_length, rules.shift_length
+    return np.array(
         [
-            np.where(flags.relative_to_mean > 0, "Above UCL", "Below LCL"),
-            trend_lbl,
-            np.char.add(np.char.add("2 in 3 ", side), " CL"),
-            np.char.add(np.char.add(f"{rules.shift_length} Points ", side), " CL"),
+            "Common Cause",
+            "Above UCL",
+            "Below LCL",
+            f"{t} Point Trend (Increasing)",
+            f"{t} Point Trend (Decreasing)",
+            "2 in 3 Above CL",
+            "2 in 3 Below CL",
+            f"{s} Points Above CL",
+            f"{s} Points Below CL",
         ],
-        default="Common Cause",
-    ).astype(object)
+        dtype=object,
+    )
+
+
+def special_cause_type(flags: RuleFlags, rules: Rules = Rules()) -> np.ndarray:
+    """One label per point (as NHSRplotthedots writes them), by the precedence above."""
+    return label_names(rules)[special_cause_code(flags)]
+
+
+def code_direction(code: np.ndarray) -> np.ndarray:
+    """+1 for codes that point up (Above/Increasing), -1 down, 0 common cause."""
+    code = np.asarray(code)
+    return np.where(code == 0, 0, np.where(code % 2 == 1, 1, -1))
 
 
 def label_direction(labels: np.ndarray) -> np.ndarray:
@@ -244,25 +267,36 @@ def label_direction(labels: np.ndarray) -> np.ndarray:
     return np.where(up, 1, np.where(down, -1, 0))
 
 
+POINT_TYPES = np.array(
+    [
+        "common_cause",
+        "special_cause_improvement",
+        "special_cause_concern",
+        "special_cause_neutral_high",
+        "special_cause_neutral_low",
+    ],
+    dtype=object,
+)
+
+
+def point_type_from_direction(v: np.ndarray, improvement: np.ndarray | int) -> np.ndarray:
+    imp = np.broadcast_to(np.asarray(improvement), np.shape(v))
+    oriented = v * imp
+    idx = np.select(
+        [(imp == 0) & (v > 0), (imp == 0) & (v < 0), oriented > 0, oriented < 0],
+        [3, 4, 1, 2],
+        default=0,
+    )
+    return POINT_TYPES[idx]
+
+
 def point_type(labels: np.ndarray, improvement: np.ndarray | int) -> np.ndarray:
     """common_cause, special_cause_improvement/concern, or special_cause_neutral_high/low.
 
     ``improvement`` is +1 (increase is better), -1 (decrease is better) or 0 (neutral),
     per point or for all points.
     """
-    v = label_direction(labels)
-    imp = np.broadcast_to(np.asarray(improvement), v.shape)
-    oriented = v * imp
-    return np.select(
-        [(imp == 0) & (v > 0), (imp == 0) & (v < 0), oriented > 0, oriented < 0],
-        [
-            "special_cause_neutral_high",
-            "special_cause_neutral_low",
-            "special_cause_improvement",
-            "special_cause_concern",
-        ],
-        default="common_cause",
-    ).astype(object)
+    return point_type_from_direction(label_direction(labels), improvement)
 
 
 def variation_icon(point_type_latest: str, direction_latest: int) -> str:
