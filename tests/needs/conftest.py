@@ -109,3 +109,8 @@ def tiny_ws_path(tmp_path):
         for name, df in make_tables().items():
             w.write_table(name, df)
     return path
+
+
+@pytest.fixture
+def tiny_tables() -> dict[str, pd.DataFrame]:
+    return make_tables()

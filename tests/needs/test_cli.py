@@ -50,3 +50,16 @@ def test_needs_command_on_a_workspace(tiny_ws_path, tmp_path, capsys):
         assert ws.row_count("needs_indicator") > 0
     code = main(["needs", "-w", str(tmp_path / "empty.duckdb")])
     assert code == 2 and "small_area" in capsys.readouterr().err
+
+
+def test_demo_step_runs_and_reports(tiny_ws_path, tmp_path):
+    from caremap.cli.cmd_needs import demo_needs
+    from caremap.cli.common import DEMO_STEPS, DemoContext
+
+    assert DEMO_STEPS["needs"].order == 40
+    with open_workspace(tiny_ws_path) as ws:
+        ctx = DemoContext(ws=ws, work_dir=tmp_path, seed=1, population=1_000)
+        demo_needs(ctx)
+        assert ctx.summary and ctx.summary[0][0] == "needs"
+        assert "localities" in ctx.summary[0][1]
+        assert ws.has_table("needs_indicator")
