@@ -168,3 +168,26 @@ def test_no_line_of_a_2d_table_has_a_lone_hidden_cell(grid):
 def test_secondary_mask_leaves_clean_groups_alone():
     v = np.array([10.0, 20.0, 30.0])
     assert not secondary_mask(v, np.zeros(3, bool), [np.zeros(3, dtype=np.int64)]).any()
+
+
+def test_free_text_and_money_do_not_change_the_lines():
+    roles = classify_columns({"indicator": "VARCHAR", "area_code": "VARCHAR", "note": "VARCHAR",
+                              "numerator": "DOUBLE", "budget_pence": "BIGINT",
+                              "criteria": "BIGINT"})
+    assert roles.dims == ("indicator", "area_code")
+    assert roles.measures == ("budget_pence",)
+    assert set(roles.other) == {"note", "criteria"}
+
+
+def test_repeated_counts_get_the_same_complement_whatever_the_row_order():
+    """A long table repeats each count per method; both methods must hide the same cells."""
+    areas = ["a", "b", "c", "d"]
+    counts_ = [3, 9, 9, 40]
+    df = pd.DataFrame({"method": ["count"] * 4 + ["rate"] * 4,
+                       "area": areas + areas[::-1], "n": counts_ + counts_[::-1]})
+    roles = classify_columns({"method": "VARCHAR", "area": "VARCHAR", "n": "BIGINT"})
+    out, _ = suppress(df, roles, 5)
+    hidden = {(m, a) for m, a, n in out[["method", "area", "n"]].itertuples(index=False)
+              if pd.isna(n)}
+    assert {a for m, a in hidden if m == "count"} == {a for m, a in hidden if m == "rate"}
+    assert len(hidden) == 4

@@ -19,7 +19,7 @@ from fastapi import Request
 from caremap.app import charts
 from caremap.app.catalog import TableInfo, visible_kinds
 from caremap.app.data import published_for
-from caremap.app.query import read_page
+from caremap.app.query import Filter, read_page
 from caremap.app.state import AppState
 from caremap.app.users import User
 
@@ -133,27 +133,45 @@ class PageContext:
         self,
         name: str,
         columns: list[str] | None = None,
-        where: tuple[str, Any] | None = None,
+        where: tuple[str, Any] | dict[str, Any] | None = None,
         order_by: str | None = None,
         descending: bool = False,
         limit: int = 20_000,
     ) -> pd.DataFrame:
-        """Rows of a table as this user may see them (suppressed for viewers)."""
+        """Rows of a table as this user may see them (suppressed for viewers).
+
+        ``where``: column = value conditions (values bound as parameters).
+        """
         info = self.tables[name]
         cols = [c for c in (columns or list(info.columns)) if c in info.columns]
+        conds = dict([where]) if isinstance(where, tuple) else dict(where or {})
+        filters = [Filter(c, "eq", (v,)) for c, v in conds.items() if c in info.columns]
         page = read_page(
             self.st.cursor(),
             info,
-            filters=[],
+            filters=filters,
             columns=cols,
             order_by=order_by,
             descending=descending,
             limit=limit,
             offset=0,
             published=published_for(self.st, self.user, info),
-            extra_where=where,
         )
         return pd.DataFrame(page.rows, columns=page.columns)
+
+    def distinct(self, name: str, column: str, where: dict[str, Any] | None = None) -> list:
+        """Sorted distinct values of a dimension column (dimensions are never suppressed)."""
+        info = self.tables[name]
+        if not info.has(column):
+            return []
+        if column not in info.roles.dims:
+            raise ValueError(f"{name}.{column} is not a dimension")
+        conds = {c: v for c, v in (where or {}).items() if c in info.columns}
+        sql = f'SELECT DISTINCT "{column}" FROM "{name}"'
+        if conds:
+            sql += " WHERE " + " AND ".join(f'"{c}" = ?' for c in conds)
+        rows = self.st.cursor().execute(sql + " ORDER BY 1", list(conds.values())).fetchall()
+        return [r[0] for r in rows if r[0] is not None]
 
     def chart(self, title: str, figure: dict[str, Any], note: str | None = None) -> Section:
         return {
@@ -206,9 +224,14 @@ def build_page(ctx: PageContext, cap: Capability) -> list[Section]:
     if not own and not sections:
         return [missing(cap, tables=tuple(p + "*" for p in cap.prefixes) + cap.exact)]
     shown = {t for s in sections for t in s.get("tables", [])}
+    person = []
     for info in own:
-        if info.name not in shown:
+        if info.kind == "person":
+            person.append((f"/tables/{info.name}", f"{info.name} (person-level; audited)"))
+        elif info.name not in shown:
             sections.extend(generic_sections(ctx, info))
+    if person:
+        sections.append({"kind": "links", "title": "Person-level tables", "links": person})
     return sections
 
 

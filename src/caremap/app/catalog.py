@@ -8,8 +8,8 @@ Kinds of table:
 * ``aggregate``: result tables of the capabilities (``needs_indicator``, ``spc_*`` ...):
   viewers and clinicians see them with small counts suppressed, analysts and admins in full;
 * ``reference``: geography and sites (``small_area``, ``site`` ...): everyone;
-* ``person``: any table with a person-level key or a person-identifiable column (``person``,
-  ``risk_score``, ``activity`` ...): admins only, every read audited; clinicians reach their
+* ``person``: any table with a person-level or event-level key or a person-identifiable
+  column (``person``, ``risk_score``, ``activity``, ``budget_activity_pot`` ...): admins only, every read audited; clinicians reach their
   own locality's caseload through the caseload page only;
 * hidden: ``truth.*`` (ground truth), ``app_*`` (users, audit), and the ingestion quarantine
   (raw rejected values).
@@ -47,7 +47,23 @@ REFERENCE = frozenset(
     }
 )
 HIDDEN = frozenset({"quarantine", "postcode"})
-PERSON_KEYS = frozenset({"person_id", "person_key", "record_id", "household_id"})
+# Person keys, and keys of single events (an admission, an incident, a pathway), which are
+# person-level too: a row is one person's contact.
+PERSON_KEYS = frozenset(
+    {
+        "person_id",
+        "person_key",
+        "record_id",
+        "household_id",
+        "uid",
+        "activity_id",
+        "incident_id",
+        "pathway_id",
+        "process_id",
+        "episode_id",
+        "spell_id",
+    }
+)
 PID_NAMES = frozenset(
     c.name for spec in schema.all_tables() for c in spec.columns if c.pid
 ) | frozenset({"nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "address"})

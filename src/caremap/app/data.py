@@ -56,17 +56,35 @@ def read_table(
     filters = parse_filters(info, raw_filters)
     cols = columns.split(",") if columns else None
     cap = st.config.max_download_rows if limit is None else limit
-    page = read_page(
-        st.cursor(),
-        info,
-        filters=filters,
-        columns=cols,
-        order_by=order_by,
-        descending=desc,
-        limit=cap,
-        offset=offset,
-        published=published_for(st, user, info),
-    )
+    published = published_for(st, user, info)
+
+    def fetch() -> Page:
+        return read_page(
+            st.cursor(),
+            info,
+            filters=filters,
+            columns=cols,
+            order_by=order_by,
+            descending=desc,
+            limit=cap,
+            offset=offset,
+            published=published,
+        )
+
+    if info.kind == "person":
+        page = fetch()  # never cached: every view is audited below
+    else:
+        key = (
+            published is not None,
+            table,
+            tuple(raw_filters or ()),
+            columns,
+            order_by,
+            desc,
+            cap,
+            offset,
+        )
+        page = st.api_cache.get_or_compute(key, fetch)
     if limit is None and page.total > cap:
         raise BadRequest(
             f"{page.total:,} rows match; downloads stop at {cap:,}: add filters", field="filter"

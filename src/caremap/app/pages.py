@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
-from caremap.app import audit, data, views
+from caremap.app import audit, data, views, views_population, views_services
 from caremap.app.api import CODE_PATTERN, TABLE_PATTERN, Filters, Limit, Offset, OrderBy
 from caremap.app.capabilities import BY_SLUG, CAPABILITIES, PageContext, build_page
 from caremap.app.security import (
@@ -28,6 +28,7 @@ from caremap.app.security import (
 from caremap.app.users import User, authenticate
 
 router = APIRouter(include_in_schema=False)
+BUILDER_MODULES = (views, views_population, views_services)  # importing registers builders
 _env = Environment(
     loader=ChoiceLoader(
         [
@@ -63,7 +64,11 @@ def _nav(request: Request, user: User | None) -> list[dict]:
     return items
 
 
-def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+NONCE_SLOT = "__caremap_csp_nonce__"
+
+
+def render_html(request: Request, template: str, **ctx) -> str:
+    """The page as text, with a placeholder where the per-response CSP nonce goes."""
     user = ctx.pop("user", None) or current_user(request)
     st = state(request)
     suppressed = user is not None and not user.sees_unsuppressed
@@ -78,17 +83,38 @@ def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLRes
     )
     sections = ctx.get("sections") or []
     ctx.setdefault("charts", any(s.get("kind") == "chart" for s in sections))
-    return templates.TemplateResponse(
-        request,
-        template,
-        {
-            "user": user,
-            "nav": _nav(request, user),
-            "suppress_below": st.config.suppress_below,
-            **ctx,
-        },
-        status_code=status,
+    return _env.get_template(template).render(
+        request=request,
+        csp_nonce=NONCE_SLOT,
+        user=user,
+        nav=_nav(request, user),
+        suppress_below=st.config.suppress_below,
+        **ctx,
     )
+
+
+def respond(request: Request, html: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(html.replace(NONCE_SLOT, request.state.nonce), status_code=status)
+
+
+def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    return respond(request, render_html(request, template, **ctx), status)
+
+
+def cached_page(request: Request, user: User, build, template: str = "page.html", **ctx):
+    """An aggregate page: its sections are cached per role (and locality), its HTML per user.
+
+    Never used for person-level pages, which must be audited on every view.
+    """
+    st = state(request)
+    where = (request.url.path, tuple(sorted(request.query_params.multi_items())))
+    html_key = (user.username, user.role, *where)
+    html = st.html_cache.get(html_key)
+    if html is None:
+        sections = st.section_cache.get_or_compute((user.role, user.locality_code, *where), build)
+        html = render_html(request, template, user=user, sections=sections, **ctx)
+        st.html_cache.put(html_key, html)
+    return respond(request, html)
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
@@ -196,12 +222,11 @@ def logout(
 
 @router.get("/")
 def overview(request: Request, user: User = Depends(page_user)):
-    ctx = PageContext(state(request), user, request)
-    return render(
+    return cached_page(
         request,
-        "page.html",
+        user,
+        lambda: views.overview(PageContext(state(request), user, request)),
         title="Overview",
-        sections=views.overview(ctx),
         lede="A synthetic or local health economy as caremap sees it.",
     )
 
@@ -210,9 +235,12 @@ def _capability_route(slug: str):
     cap = BY_SLUG[slug]
 
     def page(request: Request, user: User = Depends(page_user)):
-        ctx = PageContext(state(request), user, request)
-        return render(
-            request, "page.html", title=cap.title, lede=cap.lede, sections=build_page(ctx, cap)
+        return cached_page(
+            request,
+            user,
+            lambda: build_page(PageContext(state(request), user, request), cap),
+            title=cap.title,
+            lede=cap.lede,
         )
 
     page.__name__ = f"page_{slug}"
@@ -265,8 +293,12 @@ def caseload_page(
 
 @router.get("/tables")
 def tables_page(request: Request, user: User = Depends(page_user)):
-    ctx = PageContext(state(request), user, request)
-    return render(request, "page.html", title="Tables", sections=views.table_list(ctx))
+    return cached_page(
+        request,
+        user,
+        lambda: views.table_list(PageContext(state(request), user, request)),
+        title="Tables",
+    )
 
 
 @router.get("/tables/{table}")

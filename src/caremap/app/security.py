@@ -85,7 +85,14 @@ def current_user(request: Request) -> User | None:
     if cached is not False:
         return cached
     name = read_session(request).get("u")
-    user = get_user(state(request).cursor(), name) if name else None
+    user = None
+    if name:
+        st = state(request)
+        user = st.user_cache.get(name)  # re-read from app_user every few seconds
+        if user is None:
+            user = get_user(st.cursor(), name)
+            if user is not None:
+                st.user_cache.put(name, user)
     request.state.user = user
     return user
 

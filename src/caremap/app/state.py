@@ -9,6 +9,7 @@ import threading
 import duckdb
 
 from caremap.app import audit, users
+from caremap.app.cache import TTLCache
 from caremap.app.catalog import Catalog
 from caremap.app.config import AppConfig
 from caremap.app.query import PublishedCache
@@ -31,6 +32,10 @@ class AppState:
         self._local = threading.local()
         self.catalog = Catalog()
         self.published = PublishedCache(config.suppress_below, config.cache_seconds)
+        self.section_cache = TTLCache(config.cache_seconds, max_entries=512)
+        self.html_cache = TTLCache(config.cache_seconds, max_entries=2048)
+        self.api_cache = TTLCache(config.cache_seconds, max_entries=2048)
+        self.user_cache = TTLCache(min(5.0, config.cache_seconds), max_entries=4096)
         con = self.cursor()
         users.ensure_table(con)
         audit.ensure_table(con)

@@ -42,6 +42,20 @@ DIM_NAME = re.compile(
     re.I,
 )
 COORD_NAME = re.compile(r"^(easting|northing|x|y|lat|latitude|lon|lng|longitude)$", re.I)
+# Free text and labels vary row by row: as dimensions they would split every line.
+TEXT_NAME = re.compile(
+    r"(note|comment|description|reason|label|title|evidence|text|factors|document|json|"
+    r"signature|params|source$|centres$|rules$)",
+    re.I,
+)
+# Integers that are amounts, not counts of people (money in pence, minutes, scores).
+AMOUNT_NAME = re.compile(r"(pence|cost|amount|price|minutes|seconds|_km$|gbp|score|weight)", re.I)
+# Integers that count things other than people (criteria, sites, centres, chart points).
+NOT_PEOPLE = re.compile(
+    r"^(criteria|met|not_met|no_evidence|critical_not_met|derogated|sites|n_centres|"
+    r"months_actual|min_denominator|cluster_size|bin|n_points|points)$",
+    re.I,
+)
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
 INTEGER_TYPES += ("UINTEGER", "UBIGINT", "UHUGEINT")
 FLOAT_PREFIXES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
@@ -64,14 +78,18 @@ def classify_columns(types: dict[str, str]) -> ColumnRoles:
         t = sql_type.upper()
         is_int = t in INTEGER_TYPES
         is_float = t.startswith(FLOAT_PREFIXES)
-        if COORD_NAME.match(name):
+        if COORD_NAME.match(name) or NOT_PEOPLE.match(name):
             other.append(name)
+        elif (is_int or is_float) and AMOUNT_NAME.search(name):
+            measures.append(name)
         elif (is_int or is_float) and COUNT_NAME.search(name):
             counts.append(name)
         elif is_int:
             (dims if DIM_NAME.search(name) else counts).append(name)
         elif is_float:
             measures.append(name)
+        elif t.startswith("VARCHAR") and TEXT_NAME.search(name):
+            other.append(name)
         elif t.startswith(("VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN", "TIME", "UUID", "ENUM")):
             dims.append(name)
         else:
@@ -90,6 +108,17 @@ def _group_ids(df: pd.DataFrame, by: list[str]) -> np.ndarray:
     if not by:
         return np.zeros(len(df), dtype=np.int64)
     return df.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
+
+
+def _dim_order(df: pd.DataFrame, dims: list[str]) -> np.ndarray:
+    """Each row's position when rows are sorted by their dimension values."""
+    if not dims:
+        return np.arange(len(df))
+    keys = df[dims].astype(str)
+    order = np.lexsort([keys[c].to_numpy() for c in reversed(dims)])
+    rank = np.empty(len(df), dtype=np.int64)
+    rank[order] = np.arange(len(df))
+    return rank
 
 
 def _determines(df: pd.DataFrame, a: str, b: str) -> bool:
@@ -114,11 +143,20 @@ def line_groupings(df: pd.DataFrame, dims: tuple[str, ...]) -> list[list[str]]:
 
 
 def secondary_mask(
-    values: np.ndarray, hidden: np.ndarray, groupings: list[np.ndarray], max_rounds: int = 100
+    values: np.ndarray,
+    hidden: np.ndarray,
+    groupings: list[np.ndarray],
+    tiebreak: np.ndarray | None = None,
+    max_rounds: int = 100,
 ) -> np.ndarray:
-    """Extend ``hidden`` so that no line (group) has exactly one hidden cell, where possible."""
+    """Extend ``hidden`` so that no line (group) has exactly one hidden cell, where possible.
+
+    Among equal values the cell first in ``tiebreak`` order is chosen, so the same cells are
+    chosen whatever the row order (a long table repeating a count per method stays consistent).
+    """
     v = np.asarray(values, dtype=float)
     hidden = hidden.copy()
+    tb = np.arange(len(v)) if tiebreak is None else np.asarray(tiebreak)
     known = ~np.isnan(v)
     for _ in range(max_rounds):
         changed = False
@@ -133,7 +171,7 @@ def secondary_mask(
                 continue
             idx = np.flatnonzero(cand)
             # smallest non-zero first, zeros last, per group
-            order = np.lexsort((v[idx], v[idx] == 0, gid[idx]))
+            order = np.lexsort((tb[idx], v[idx], v[idx] == 0, gid[idx]))
             idx = idx[order]
             first = np.ones(len(idx), dtype=bool)
             first[1:] = gid[idx][1:] != gid[idx][:-1]
@@ -156,11 +194,12 @@ def suppress(
         return out, {c: np.zeros(len(out), dtype=bool) for c in roles.counts}
     dims = [d for d in roles.dims if d in out.columns]
     groupings = [_group_ids(out, g) for g in line_groupings(out, tuple(dims))]
+    tiebreak = _dim_order(out, dims)
     masks: dict[str, np.ndarray] = {}
     row_hidden = np.zeros(len(out), dtype=bool)
     for col in roles.counts:
         values = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float)
-        mask = secondary_mask(values, primary_mask(values, threshold), groupings)
+        mask = secondary_mask(values, primary_mask(values, threshold), groupings, tiebreak)
         masks[col] = mask
         row_hidden |= mask
         if mask.any():

@@ -1,0 +1,57 @@
+"""A small thread-safe time-to-live cache for published pages and API answers.
+
+While `caremap serve` runs it holds the workspace open for writing, so no pipeline step can
+change the result tables underneath it: cached aggregate answers stay correct, and the TTL
+(``cache_seconds``) only bounds memory and staleness of the catalog. Person-level answers
+are never cached (each view must be audited).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class TTLCache:
+    def __init__(self, ttl: float, max_entries: int = 1024) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self.ttl:
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        self.put(key, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
