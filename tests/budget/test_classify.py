@@ -62,7 +62,7 @@ def _load(ws, acts, lines):
     ws.write_table("contract", contracts(["C1"]))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(acts=st.lists(act_row, max_size=40), lines=st.lists(line_row, max_size=20))
 def test_classified_plus_review_is_everything(acts, lines):
     with open_workspace(":memory:", memory_limit="256MB") as ws:

@@ -14,7 +14,7 @@ weights = st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_s
                    max_size=30).filter(lambda w: sum(w) > 0)  # fmt: skip
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(total=st.integers(min_value=0, max_value=10**13), w=weights)
 def test_split_sums_to_total_and_is_proportional(total, w):
     parts = split_pence(total, w)
@@ -47,7 +47,7 @@ def test_pounds_to_pence_is_exact():
     assert pounds_to_pence("-2.005") == -201
 
 
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(
     data=st.lists(
         st.tuples(st.floats(min_value=1, max_value=1e6), st.floats(min_value=1, max_value=1e6)),
