@@ -23,11 +23,11 @@ def extracts_db(folder: Path) -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="session")
 def economy20k(tmp_path_factory) -> Path:
-    """A 20,000-person economy (seed 11): big enough for rates, small enough to be quick."""
+    """A 20,000-person base economy (seed 11, no extensions): big enough for rates."""
     from caremap.synth import generate
 
     out = tmp_path_factory.mktemp("economy20k")
-    generate(population=20_000, seed=11, out_dir=out)
+    generate(population=20_000, seed=11, out_dir=out, run_extensions=False)
     return out
 
 

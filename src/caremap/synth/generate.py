@@ -60,12 +60,14 @@ def generate(
     years: int = 3,
     progress: Callable[[str, float], None] | None = None,
     config: SynthConfig | None = None,
+    run_extensions: bool = True,
 ) -> SynthSummary:
     """Generate a synthetic health economy of ``population`` people and write its extracts.
 
     Deterministic for a seed. Writes ``<table>.parquet`` (or ``<table>__<part>.parquet``)
     per canonical table in ``out_dir`` and the ground truth under ``out_dir/truth/``, then
-    runs every registered synth extension. ``progress(step, fraction)`` is called as it goes.
+    runs every registered synth extension (unless ``run_extensions`` is false).
+    ``progress(step, fraction)`` is called as it goes; ``config`` sets sizes, rates and noise.
     """
     problems = []
     if not isinstance(population, int) or population < 200:
@@ -97,7 +99,7 @@ def generate(
             pending.append(pool.submit(write, out_dir, name, table, part))
             summary.rows[name] = summary.rows.get(name, 0) + table.num_rows
 
-        _build(population, seed, cfg, start_date, end_date, bounds, put, tick)
+        _build(population, seed, cfg, start_date, end_date, bounds, put, tick, run_extensions)
         for f in pending:
             summary.files.append(f.result())
     summary.seconds = time.perf_counter() - t0
@@ -105,7 +107,7 @@ def generate(
     return summary
 
 
-def _build(population, seed, cfg, start_date, end_date, bounds, put, tick) -> None:
+def _build(population, seed, cfg, start_date, end_date, bounds, put, tick, run_ext) -> None:
     years = len(bounds) - 1
     start_d, end_d = bounds[0], bounds[-1] - 1
     tick("geography", 0.0)
@@ -176,7 +178,7 @@ def _build(population, seed, cfg, start_date, end_date, bounds, put, tick) -> No
         tables={**base, "truth.person": truth_person},
         activity_summary=activity_summary,
     )
-    exts = extensions()
+    exts = extensions() if run_ext else []
     written = set(base) | {"activity", "source_record", "condition", "truth.record_person",
                            "truth.person", "truth.condition", "truth.risk"}  # fmt: skip
     for j, ext in enumerate(exts):

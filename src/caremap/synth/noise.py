@@ -53,7 +53,14 @@ class IdentityNoise:
         self.p, self.pcs, self.cfg, self.seed = people, pcs, cfg, seed
         self.town = pa.array(np.char.upper(settlement_of_area.astype(str)), pa.string())
         self.given_true = people.given_name()
-        self.nick = nickname_lookup()
+        # each person's own nickname (a Bill is a Bill wherever he is called one), or None
+        self.nickname = np.full(people.n, None, dtype=object)
+        rng = rng_for(seed, "nicknames")
+        for formal, options in nickname_lookup().items():
+            who = np.flatnonzero(self.given_true == formal)
+            self.nickname[who] = np.array(options, dtype=object)[
+                rng.integers(0, len(options), len(who))
+            ]
 
     def rng(self, system: str, what: str) -> np.random.Generator:
         return rng_for(self.seed, f"noise:{system}:{what}")
@@ -73,11 +80,9 @@ class IdentityNoise:
         missing_nhs = u[3] < cfg.missing_nhs_number[system]
         # names
         given = self.given_true[person].copy()
-        nick = u[4] < cfg.nickname[system]
-        for i in np.flatnonzero(nick):
-            options = self.nick.get(given[i])
-            if options:
-                given[i] = options[int(rng.integers(len(options)))]
+        nickname = self.nickname[person]
+        nick = (u[4] < cfg.nickname[system]) & np.not_equal(nickname, None)
+        given[nick] = nickname[nick]
         for i in np.flatnonzero(u[5] < cfg.given_name_typo):
             given[i] = typo(given[i], rng)
         fam_idx = p.family[person]
