@@ -147,10 +147,8 @@ def _prevalence_period(ws: Workspace) -> str:
     return str(int(y)) if y is not None else "latest"
 
 
-def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
-    """The needs-assessment step: localities, indicator counts (SQL), statistics (NumPy)."""
-    config = config or NeedsConfig()
-    mapping, method = localities(ws, config)
+def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Count in SQL, compute in NumPy, write needs_indicator and needs_unresolved."""
     want = list(config.indicators)
     usable = sqlc.build_counts(ws, want, config.period_type)
     skipped = [i for i in want if i != "prevalence" and i not in usable]
@@ -213,8 +211,18 @@ def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
     with ws.transaction():
         ws.write_table("needs_indicator", pa.Table.from_pandas(table, preserve_index=False))
         ws.write_table("needs_unresolved", pa.Table.from_pandas(unresolved, preserve_index=False))
-    for t in WORK_TABLES:
-        ws.drop_table(t)
+    return table, unresolved, skipped
+
+
+def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
+    """The needs-assessment step: localities, indicator counts (SQL), statistics (NumPy)."""
+    config = config or NeedsConfig()
+    mapping, method = localities(ws, config)
+    try:
+        table, unresolved, skipped = _indicators(ws, config)
+    finally:
+        for t in WORK_TABLES:  # person-level working tables never outlive the step
+            ws.drop_table(t)
     is_event = (unresolved["indicator"] != "prevalence").to_numpy(bool)
     return NeedsResult(
         localities=int(mapping["locality_code"].nunique()),
