@@ -152,3 +152,24 @@ def test_some_people_have_no_activity(db20k):
         "WHERE t.person_key = p.person_key)"
     ).fetchone()[0]
     assert idle > 0
+
+
+def test_travel_times_to_hospital_are_plausible(economy20k):
+    import pyarrow.parquet as pq
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    links = pq.read_table(economy20k / "road_link.parquet").to_pydict()
+    areas = pq.read_table(economy20k / "small_area.parquet").to_pydict()
+    sites = pq.read_table(economy20k / "site.parquet").to_pydict()
+    n = max(max(links["from_node"]), max(links["to_node"])) + 1
+    minutes = np.array(links["length_km"]) / np.array(links["speed_kph"]) * 60
+    a, b = np.array(links["from_node"]), np.array(links["to_node"])
+    graph = coo_matrix((np.r_[minutes, minutes], (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+    acute = [nd for nd, t in zip(sites["road_node"], sites["site_type"], strict=True)
+             if t == "acute_hospital"]  # fmt: skip
+    t = dijkstra(graph.tocsr(), indices=acute)[:, areas["road_node"]].min(axis=0)
+    assert np.isfinite(t).all()  # every area reaches a hospital
+    assert 3 < np.median(t) < 30 and t.max() < 120
+    kind = np.array(areas["rural_urban"])
+    assert np.median(t[kind == "rural"]) > np.median(t[kind == "city"])

@@ -44,6 +44,9 @@ class NoiseConfig(BaseModel):
     )
     nhs_digit_typo: Rate = Field(0.004, ge=0, le=1, description="one digit changed")
     nhs_transposition: Rate = Field(0.002, ge=0, le=1, description="two adjacent digits swapped")
+    nhs_other_person: Rate = Field(
+        0.001, ge=0, le=1, description="another person's valid number (a household member's)"
+    )
     given_name_typo: Rate = Field(0.015, ge=0, le=1)
     family_name_typo: Rate = Field(0.012, ge=0, le=1)
     nickname: dict[str, Rate] = Field(

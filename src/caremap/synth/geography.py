@@ -177,7 +177,6 @@ def make_geography(population: int, seed: int, cfg: SynthConfig) -> Geography:
     easting, northing, kind, settlement = easting[p], northing[p], kind[p], settlement[p]
     imd, decile, target, locality, ics = imd[p], decile[p], target[p], locality[p], ics[p]
     area_code = np.array([f"X01{i + 1:06d}" for i in range(n_areas)], dtype=object)
-    _ = per_area
     return Geography(
         side_m=side,
         area_code=area_code,

@@ -75,6 +75,12 @@ class IdentityNoise:
         nhs[digit] = _change_digit(nhs[digit], rng)
         swap = ~digit & (u[1] < cfg.nhs_transposition)
         nhs[swap] = _transpose(nhs[swap], rng)
+        # another person's valid number: the household head's (or, for a head, anyone's)
+        other = ~digit & ~swap & (rng.random(n) < cfg.nhs_other_person)
+        head = p.household[person[other]]
+        alone = head == person[other]
+        head[alone] = rng.integers(0, p.n, alone.sum())
+        nhs[other] = p.nhs[head]
         placeholder = u[2] < cfg.placeholder_nhs_number
         nhs[placeholder] = PLACEHOLDERS[rng.integers(0, 3, placeholder.sum())]
         missing_nhs = u[3] < cfg.missing_nhs_number[system]

@@ -144,7 +144,6 @@ def combine_summaries(parts: list[pa.Table]) -> pa.Table:
 
 def gp_conditions(cond: Conditions, gp: SystemRecords, end_day: int) -> pa.Table:
     """The GP problem list: recorded conditions on each person's current GP record."""
-    current = {}
     # a person's current GP record is the one with the latest record date
     order = np.lexsort((gp.record_date, gp.person))
     last = np.r_[gp.person[order][1:] != gp.person[order][:-1], True]
@@ -154,7 +153,6 @@ def gp_conditions(cond: Conditions, gp: SystemRecords, end_day: int) -> pa.Table
     ok = rec_of[persons] >= 0
     persons, js = persons[ok], js[ok]
     codes = _CODE_VOCAB.take(pa.array(_CODE_OFFSET[js] + cond.code[persons, js].astype(np.int64)))
-    _ = current
     return pa.table(
         {
             "source_system": _repeat("gp", len(persons)),
