@@ -115,7 +115,8 @@ def test_against_true_probabilities(trained):
 def test_model_file_round_trip_scores_the_same(trained, tmp_path):
     ws, cfg, _, _ = trained
     before = ws.df("SELECT person_id, score FROM risk_score ORDER BY person_id")
-    doc = registry.load(ws, kind="lightgbm")
+    doc = registry.load(ws)  # the selected model, which scored above
+    assert doc["model_id"] == ws.scalar("SELECT DISTINCT model_id FROM risk_score")
     path = registry.export(doc, tmp_path / "m.json")
     score(ws, cfg, model=registry.read_file(path))
     after = ws.df("SELECT person_id, score FROM risk_score ORDER BY person_id")

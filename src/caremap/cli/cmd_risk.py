@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         with workspace(ws_path, engine) as ws:
             result = run(ws, cfg)
             if save:
-                registry.export(registry.load(ws, model_id=result.model_ids[cfg.model]), save)
+                registry.export(registry.load(ws, model_id=result.model_ids[result.primary]), save)
         console.print(_metrics_table(result))
         for note in result.notes:
             console.print(f"note: {note}")

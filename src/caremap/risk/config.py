@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from caremap.core.errors import ConfigError
 
-MODELS = ("lightgbm", "logistic")
+MODELS = ("auto", "lightgbm", "logistic")
 
 
 class Tier(BaseModel):
@@ -74,6 +74,13 @@ class LightGBMConfig(BaseModel):
     reg_lambda: float = Field(1.0, ge=0)
     early_stopping_rounds: int = Field(30, ge=1)
     validation_share: float = Field(0.2, gt=0, lt=0.5)
+    num_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="LightGBM threads; more only help on an idle machine (OpenMP threads "
+        "spin and slow down badly when cores are shared)",
+    )
 
 
 class RiskConfig(BaseModel):
@@ -87,7 +94,11 @@ class RiskConfig(BaseModel):
         None, description="index date for scoring; default: the day after the last activity"
     )
     outcome_months: int = Field(12, ge=1, le=36)
-    model: Literal["lightgbm", "logistic"] = "lightgbm"
+    model: Literal["auto", "lightgbm", "logistic"] = Field(
+        "auto",
+        description="the model that scores people; auto: the one with the higher "
+        "temporal-validation AUROC",
+    )
     features: FeatureConfig = FeatureConfig()
     lightgbm: LightGBMConfig = LightGBMConfig()
     tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS))

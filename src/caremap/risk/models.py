@@ -20,8 +20,6 @@ on caseload lists), and ``to_dict()`` / ``from_dict()`` to save a fitted model a
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from caremap.risk.config import LightGBMConfig
@@ -186,7 +184,7 @@ class GBMModel:
             "seed": self.seed,
             "deterministic": True,
             "force_row_wise": True,
-            "num_threads": max(1, min(4, os.cpu_count() or 1)),
+            "num_threads": c.num_threads,
         }
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> GBMModel:
@@ -212,7 +210,12 @@ class GBMModel:
         return self
 
     def _raw(self, x: np.ndarray) -> np.ndarray:
-        return self.booster.predict(x, num_iteration=self.best_iteration, raw_score=True)
+        return self.booster.predict(
+            x,
+            num_iteration=self.best_iteration,
+            raw_score=True,
+            num_threads=self.config.num_threads,
+        )
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         a, b = self.recal
@@ -220,7 +223,12 @@ class GBMModel:
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """TreeSHAP contributions to the (recalibrated) log-odds, one column per feature."""
-        c = self.booster.predict(x, num_iteration=self.best_iteration, pred_contrib=True)
+        c = self.booster.predict(
+            x,
+            num_iteration=self.best_iteration,
+            pred_contrib=True,
+            num_threads=self.config.num_threads,
+        )
         return c[:, :-1] * self.recal[1]
 
     def importance(self) -> list[dict]:

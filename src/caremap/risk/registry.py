@@ -63,7 +63,8 @@ def feature_profile(x: np.ndarray, names: list[str]) -> dict[str, bool]:
 def make_document(
     model: LogisticModel | GBMModel, feature_config: dict, profile: dict[str, bool], meta: dict
 ) -> dict:
-    created = datetime.now(UTC).replace(microsecond=0)
+    created = meta.get("created") or datetime.now(UTC).replace(microsecond=0)
+    meta = {k: v for k, v in meta.items() if k != "created"}
     model_id = f"{model.kind}-{created.strftime('%Y%m%dT%H%M%S')}"
     return {
         "model_id": model_id,
@@ -79,13 +80,15 @@ def make_document(
     }
 
 
-def save(ws: Workspace, doc: dict) -> None:
-    """Add a model document to ``risk_model`` (one row per model; latest wins on scoring)."""
+def save(ws: Workspace, doc: dict, selected: bool = False) -> None:
+    """Add a model document to ``risk_model``: one row per model; ``selected`` marks the
+    model of a training run that scores people when no model is named."""
     row = pa.table(
         {
             "model_id": [doc["model_id"]],
             "kind": [doc["kind"]],
             "created_at": pa.array([datetime.fromisoformat(doc["created_at"])], pa.timestamp("us")),
+            "selected": [bool(selected)],
             "signature": [doc["signature"]],
             "document": [json.dumps(doc)],
         }
@@ -97,16 +100,18 @@ def save(ws: Workspace, doc: dict) -> None:
 
 
 def load(ws: Workspace, kind: str | None = None, model_id: str | None = None) -> dict:
-    """The latest saved model (of ``kind``, or with ``model_id``) from the workspace."""
+    """The latest saved model (of ``kind``, or with ``model_id``) from the workspace.
+
+    ``kind`` None or ``auto``: the selected model of the latest training run."""
     ws.require(MODEL_TABLE)
     where = []
-    if kind:
+    if kind and kind != "auto":
         where.append(f"kind = '{kind}'")
     if model_id:
         where.append("model_id = '" + model_id.replace("'", "''") + "'")
     cond = ("WHERE " + " AND ".join(where)) if where else ""
     rows = ws.sql(
-        f"SELECT document FROM {MODEL_TABLE} {cond} ORDER BY created_at DESC, model_id DESC LIMIT 1"
+        f"SELECT document FROM {MODEL_TABLE} {cond} ORDER BY created_at DESC, selected DESC, model_id DESC LIMIT 1"
     ).to_pylist()
     if not rows:
         what = model_id or kind or "any"

@@ -5,7 +5,8 @@ model?", Stat Med 19:453; Steyerberg 2019, "Clinical Prediction Models", ch. 17)
 learn from features at ``train_index`` with outcomes in the following year, and are judged
 on features at ``test_index`` with outcomes in the year after that, so the test is what the
 model would have achieved had it been used a year later. Both models are always fitted: the
-logistic PARR-style baseline and LightGBM; ``config.model`` says which one scores people.
+logistic PARR-style baseline and LightGBM; ``config.model`` says which one scores people
+(``auto``: the one with the higher temporal-validation AUROC).
 
 Writes ``risk_features_train``, ``risk_features_test``, ``risk_model`` (both models),
 ``risk_evaluation``, ``risk_reliability``, ``risk_model_card``, ``risk_feature_quality`` and
@@ -15,7 +16,7 @@ Writes ``risk_features_train``, ``risk_features_test``, ``risk_model`` (both mod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -157,6 +158,7 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
         "lightgbm": GBMModel(FEATURE_NAMES, config.lightgbm, config.seed).fit(x_tr, y_tr),
     }
     result = TrainResult(model_ids={}, primary=config.model, notes=notes)
+    created = datetime.now(UTC).replace(microsecond=0)
     result.train_people, result.test_people = len(y_tr), len(y_te)
     eval_rows, rel_rows = [], []
     docs = {}
@@ -172,6 +174,7 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
             "test_people": len(y_te),
             "workspace": str(ws.path),
             "test_metrics": result.evaluations[(kind, "test")].flat(),
+            "created": created,
         }
         docs[kind] = registry.make_document(m, fcd, profile, meta)
         result.model_ids[kind] = docs[kind]["model_id"]
@@ -192,11 +195,16 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
                     )
                 )
 
+    if config.model == "auto":
+        result.primary = max(models, key=lambda k: result.evaluations[(k, "test")].auroc)
+        result.notes.append(
+            f"{result.primary} scores people: the higher temporal-validation AUROC (model: auto)"
+        )
     quality, unknown = quality_report(ws, config.test_index, fc, "risk_features_test")
     card = model_card(docs, result, config, quality, models)
     with ws.transaction():
         for kind in ("logistic", "lightgbm"):
-            registry.save(ws, docs[kind])
+            registry.save(ws, docs[kind], selected=kind == result.primary)
         ws.write_table(
             "risk_evaluation",
             _table(eval_rows, ["model_id", "model", "dataset", "metric", "value"]),
