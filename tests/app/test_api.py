@@ -228,8 +228,69 @@ def test_every_page_renders_for_every_role(app, login):
         for p in pages:
             r = c.get(p)
             assert r.status_code == 200, (name, p, r.status_code)
-    network = login("vic").get("/network").text
-    assert "Not yet produced" in network and "caremap network" in network
+    assert login("vic").get("/needs", params={"indicator": "nope"}).status_code == 404
+    assert login("vic").get("/network", params={"scenario": "optimised_p2"}).status_code == 200
+    assert login("vic").get("/network", params={"scenario": "x' OR 1=1"}).status_code == 404
+    risk = login("vic").get("/risk").text
+    assert "Risk pyramid" in risk and "Model card" in risk
+
+
+def test_a_capability_without_tables_says_how_to_produce_them(app_ws_path, tmp_path, login):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from caremap.app import AppConfig, create_app
+    from caremap.core.workspace import open_workspace
+
+    path = tmp_path / "bare.duckdb"
+    shutil.copy(app_ws_path, path)
+    with open_workspace(path, memory_limit="256MB") as w:
+        for t in w.list_tables():
+            if t.startswith(("network_", "waiting_")):
+                w.drop_table(t)
+    bare = create_app(AppConfig(workspace=path))
+    try:
+        c = TestClient(bare)
+        c.post("/api/session", json={"username": "vic", "password": "vic-correct-horse"})
+        for page, command in (("/network", "caremap network"), ("/waiting", "caremap waiting")):
+            text = c.get(page).text
+            assert "Not yet produced" in text and command in text
+    finally:
+        bare.state.caremap.close()
+
+
+def test_cached_pages_keep_roles_apart_and_fresh_nonces(app_ws_path, tmp_path):
+    import re
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from caremap.app import AppConfig, create_app
+
+    path = tmp_path / "cached.duckdb"
+    shutil.copy(app_ws_path, path)
+    cached = create_app(AppConfig(workspace=path, cache_seconds=60))
+    try:
+        clients = {}
+        for name in ("vic", "ann"):
+            clients[name] = TestClient(cached)
+            clients[name].post(
+                "/api/session", json={"username": name, "password": f"{name}-correct-horse"}
+            )
+        first = clients["vic"].get("/needs")
+        second = clients["vic"].get("/needs")
+        nonce = re.compile(r'nonce="([^"]+)"')
+        assert nonce.search(first.text).group(1) != nonce.search(second.text).group(1)
+        assert nonce.search(second.text).group(1) in second.headers["content-security-policy"]
+        assert "are not shown" in second.text
+        analyst = clients["ann"].get("/needs").text
+        assert "are not shown" not in analyst and "ann (analyst)" in analyst
+        v = clients["vic"].get("/api/tables/needs_indicator", params={"limit": 5}).json()
+        a = clients["ann"].get("/api/tables/needs_indicator", params={"limit": 5}).json()
+        assert v["suppressed"] and not a["suppressed"]
+    finally:
+        cached.state.caremap.close()
 
 
 def test_logout_ends_the_session(login):

@@ -171,9 +171,16 @@ def test_secondary_mask_leaves_clean_groups_alone():
 
 
 def test_free_text_and_money_do_not_change_the_lines():
-    roles = classify_columns({"indicator": "VARCHAR", "area_code": "VARCHAR", "note": "VARCHAR",
-                              "numerator": "DOUBLE", "budget_pence": "BIGINT",
-                              "criteria": "BIGINT"})
+    roles = classify_columns(
+        {
+            "indicator": "VARCHAR",
+            "area_code": "VARCHAR",
+            "note": "VARCHAR",
+            "numerator": "DOUBLE",
+            "budget_pence": "BIGINT",
+            "criteria": "BIGINT",
+        }
+    )
     assert roles.dims == ("indicator", "area_code")
     assert roles.measures == ("budget_pence",)
     assert set(roles.other) == {"note", "criteria"}
@@ -183,11 +190,17 @@ def test_repeated_counts_get_the_same_complement_whatever_the_row_order():
     """A long table repeats each count per method; both methods must hide the same cells."""
     areas = ["a", "b", "c", "d"]
     counts_ = [3, 9, 9, 40]
-    df = pd.DataFrame({"method": ["count"] * 4 + ["rate"] * 4,
-                       "area": areas + areas[::-1], "n": counts_ + counts_[::-1]})
+    df = pd.DataFrame(
+        {
+            "method": ["count"] * 4 + ["rate"] * 4,
+            "area": areas + areas[::-1],
+            "n": counts_ + counts_[::-1],
+        }
+    )
     roles = classify_columns({"method": "VARCHAR", "area": "VARCHAR", "n": "BIGINT"})
     out, _ = suppress(df, roles, 5)
-    hidden = {(m, a) for m, a, n in out[["method", "area", "n"]].itertuples(index=False)
-              if pd.isna(n)}
+    hidden = {
+        (m, a) for m, a, n in out[["method", "area", "n"]].itertuples(index=False) if pd.isna(n)
+    }
     assert {a for m, a in hidden if m == "count"} == {a for m, a in hidden if m == "rate"}
     assert len(hidden) == 4
