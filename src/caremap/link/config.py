@@ -89,6 +89,11 @@ class LinkConfig(BaseModel):
     seed: int = 42
     memory_limit: str = Field("2GB", description="DuckDB memory limit of the linkage engine")
     threads: int | None = Field(None, ge=1)
+    model_path: str | None = Field(
+        None,
+        description="a trained model saved by `caremap link --save-model` to use instead of "
+        "training (e.g. trained on DuckDB, applied on Spark)",
+    )
     incremental: bool = Field(
         False,
         description="link only source records not yet in person_link to existing persons, "

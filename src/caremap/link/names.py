@@ -2,9 +2,9 @@
 
 The nickname table groups the familiar forms of common English given names under one
 canonical name (William, Bill, Billy, Will, Liam -> WILLIAM), so that "Bill Smith" and
-"William Smith" compare as the same given name. Phonetic codes use NYSIIS (Taft 1970, "Name
-Search Techniques", New York State Identification and Intelligence System), which was designed
-for surnames and copes with British spelling variants (Thompson/Thomson). The name lookup is
+"William Smith" compare as the same given name. Phonetic codes use Metaphone (Philips 1990,
+"Hanging on the Metaphone", Computer Language 7(12):39-43), which groups British spelling
+variants (Smith/Smyth, Catherine/Kathryn, Stephenson/Stevenson). The name lookup is
 computed once per distinct name (thousands, not millions) and joined back in the engine.
 """
 
@@ -238,18 +238,18 @@ def canonical_given(name: str | None) -> str | None:
 
 
 def phonetic(name: str | None) -> str | None:
-    """NYSIIS code of the first word of a name (letters only)."""
+    """Metaphone code of the first word of a name (letters only)."""
     if not name:
         return None
     first = re.sub(r"[^A-Z]", "", name.split(" ")[0])
-    return jellyfish.nysiis(first) if first else None
+    return jellyfish.metaphone(first) if first else None
 
 
 def name_lookup(raw_names: list[str | None]) -> pa.Table:
     """A lookup from each distinct raw name to its cleaned, canonical and phonetic forms.
 
     Columns: ``raw`` (as held), ``clean`` (None for junk), ``canon`` (one nickname-resolved
-    first word), ``canons`` (all of them), ``phon`` (NYSIIS). Joined back to records on
+    first word), ``canons`` (all of them), ``phon`` (Metaphone). Joined back to records on
     ``raw`` in the engine.
     """
     raw, clean, canon, canons, phon = [], [], [], [], []

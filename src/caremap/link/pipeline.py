@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from caremap.core.errors import WorkspaceError
+from caremap.core.errors import ConfigError, WorkspaceError
 from caremap.core.workspace import Workspace, produced_by
 from caremap.link.config import LinkConfig
 from caremap.link.mpi import (
@@ -70,6 +71,30 @@ def _load_model(ws: Workspace) -> TrainedModel:
     return TrainedModel(row[0]["settings_json"], Evidence(**json.loads(row[0]["evidence_json"])))
 
 
+def save_model(ws: Workspace, path: str | Path) -> None:
+    """Write the workspace's trained model to a JSON file (for ``LinkConfig.model_path``)."""
+    ws.require(MODEL_TABLE)
+    model = _load_model(ws)
+    doc = {
+        "splink_version": SPLINK_VERSION,
+        "evidence": model.evidence.__dict__,
+        "settings": model.settings_dict(),
+    }
+    Path(path).write_text(json.dumps(doc, indent=1))
+
+
+def read_model(path: str | Path) -> TrainedModel:
+    """A model written by `save_model`."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"model_path {p}: no such file")
+    try:
+        doc = json.loads(p.read_text())
+        return TrainedModel(json.dumps(doc["settings"]), Evidence(**doc["evidence"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"model_path {p}: not a caremap linkage model ({exc})") from None
+
+
 def link_workspace(ws: Workspace, config: LinkConfig) -> LinkResult:
     """Link ``source_record`` into ``person`` and ``person_link`` (see the module docstring)."""
     t0 = time.perf_counter()
@@ -95,7 +120,8 @@ def _full(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], int]:
     relation = source_record_relation()
     register_names(ws, relation)
     ws.create_table_as("link_input", prepare_sql(relation, config))
-    run = run_linkage(ws, config, "link_input")
+    model = read_model(config.model_path) if config.model_path else None
+    run = run_linkage(ws, config, "link_input", model=model)
     ws.register_temp(ASSIGNMENT_VIEW, run.assignment)
     try:
         ws.create_table_as("person_link", person_link_full_sql())

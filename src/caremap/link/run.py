@@ -75,9 +75,9 @@ def run_linkage(
 ) -> RunResult:
     """Link the usable records of ``table``.
 
-    Full run: train a model and score all candidate pairs. Incremental run (``model`` given,
-    records with ``uid >= new_from_uid`` new, ``initial`` the existing cluster labels): score
-    only pairs that involve a new record, with the stored model.
+    Full run: train a model (or use ``model``) and score all candidate pairs. Incremental run
+    (``model`` and ``new_from_uid`` given, ``initial`` the existing cluster labels): score
+    only pairs that involve a record with ``uid >= new_from_uid``, with the stored model.
     """
     cols = ", ".join(EVIDENCE)
     usable = f"SELECT {cols} FROM {table} WHERE unusable_reason IS NULL"
@@ -98,6 +98,8 @@ def run_linkage(
                 edges, model = train_and_predict(
                     backend, _splink_input(ws, usable), n_usable, ev, config
                 )
+        elif new_from_uid is None:
+            edges = predict_with_model(backend, model, _splink_input(ws, usable), None, config)
         else:
             new_q = f"{usable} AND uid >= {int(new_from_uid or 0)}"
             old_q = f"{usable} AND uid < {int(new_from_uid or 0)}"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import shutil
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +97,7 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
                 label_for_charts="same after nicknames"
             ),
             cll.JaroWinklerLevel("given", 0.92),
-            cll.ExactMatchLevel("given_phon").configure(label_for_charts="same NYSIIS code"),
+            cll.ExactMatchLevel("given_phon").configure(label_for_charts="same Metaphone code"),
             cll.JaroWinklerLevel("given", 0.8),
             cll.ElseLevel(),
         ]
@@ -105,7 +107,7 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
             cll.NullLevel("family"),
             cll.ExactMatchLevel("family", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("family", 0.92),
-            cll.ExactMatchLevel("family_phon").configure(label_for_charts="same NYSIIS code"),
+            cll.ExactMatchLevel("family_phon").configure(label_for_charts="same Metaphone code"),
             cll.JaroWinklerLevel("family", 0.8),
         ]
         if ev.sex:
@@ -220,7 +222,9 @@ def settings(ev: Evidence, config: LinkConfig, link_type: str = "dedupe_only"):
 class SplinkBackend:
     """A Splink database API with the engine's settings (DuckDB memory limit, Spark session)."""
 
-    def __init__(self, engine: str, config: LinkConfig, spark=None) -> None:
+    def __init__(
+        self, engine: str, config: LinkConfig, spark=None, scratch: str | None = None
+    ) -> None:
         self.engine = engine
         if engine == "duckdb":
             import duckdb
@@ -235,10 +239,16 @@ class SplinkBackend:
             from splink import SparkAPI
 
             self.con = None
-            self.api = SparkAPI(spark_session=spark)
+            # Splink breaks Spark's lineage by writing each step to Parquet in a scratch
+            # folder (removed by close()).
+            self.scratch = scratch or tempfile.mkdtemp(prefix="caremap-splink-")
+            spark.sparkContext.setCheckpointDir(self.scratch)
+            _add_similarity_jar(spark)
+            self.api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
         else:
             raise CaremapError(f"unknown linkage engine {engine!r}; choose duckdb or spark")
         self.spark = spark
+        self.scratch: str | None = None if engine == "duckdb" else self.scratch
         self._n = 0
 
     def register(self, data, name: str):
@@ -249,6 +259,8 @@ class SplinkBackend:
     def close(self) -> None:
         if self.con is not None:
             self.con.close()
+        elif self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def else_weight(settings_dict: dict, name: str) -> float | None:
@@ -261,6 +273,16 @@ def else_weight(settings_dict: dict, name: str) -> float | None:
         if m and u:
             return math.log2(m / u)
     return None
+
+
+def _add_similarity_jar(spark) -> None:
+    """Make Splink's string-similarity UDFs (Jaro-Winkler, ...) available to a session that
+    was started without them on its classpath."""
+    from splink.backends.spark import similarity_jar_location
+
+    jar = similarity_jar_location()
+    if jar not in (spark.conf.get("spark.jars", "") or ""):
+        spark.sql(f"ADD JAR '{jar}'")
 
 
 def _edges_sql(physical: str, settings_dict: dict, ev: Evidence, config: LinkConfig) -> str:
