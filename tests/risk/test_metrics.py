@@ -146,3 +146,15 @@ def test_evaluate_flat_names():
 def test_bad_input_raises_input_error(y, p, msg):
     with pytest.raises(InputError, match=msg):
         auroc(y, p)
+
+
+def test_ridge_logistic_fit_matches_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2000, 3))
+    y = (rng.random(2000) < 1 / (1 + np.exp(-(x @ [0.8, -0.4, 0.0])))).astype(float)
+    ours = logistic_fit(np.column_stack([np.ones(2000), x]), y, l2=1 / 0.01)
+    ref = LogisticRegression(C=0.01, tol=1e-12, max_iter=10_000).fit(x, y)
+    assert ours[0] == pytest.approx(ref.intercept_[0], abs=1e-6)
+    assert ours[1:] == pytest.approx(ref.coef_[0], abs=1e-6)
