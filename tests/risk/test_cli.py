@@ -58,3 +58,15 @@ def test_user_errors_print_one_line(ws_path, tmp_path, capsys):
     assert "not a date" in capsys.readouterr().err
     assert main(["risk", "score", "-w", str(ws_path)]) == 2
     assert "caremap risk train" in capsys.readouterr().err
+
+
+def test_demo_step(ws_path, tmp_path):
+    from caremap.cli.cmd_risk import demo
+    from caremap.cli.common import DemoContext
+
+    with open_workspace(ws_path, memory_limit="1GB") as ws:
+        ctx = DemoContext(ws=ws, work_dir=tmp_path, seed=1, population=1500)
+        demo(ctx)
+        assert ws.has_table("risk_caseload") and ws.has_table("risk_truth_evaluation")
+    ((step, text),) = ctx.summary
+    assert step == "risk" and "AUROC" in text and "of the true-probability AUROC" in text

@@ -236,6 +236,9 @@ def demo(ctx: DemoContext) -> None:
     from caremap.risk.score import score
     from caremap.risk.train import train
 
+    if not (ctx.ws.has_table("person") and ctx.ws.has_table("person_link")):
+        ctx.report("risk", "skipped: no linked record (person, person_link); run `caremap link`")
+        return
     cfg = RiskConfig()
     result = train(ctx.ws, cfg)
     s = score(ctx.ws, cfg)
