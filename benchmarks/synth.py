@@ -2,8 +2,9 @@
 
 Target (issue 2): under 2 minutes and under 4 GB peak memory on a 2-core machine. There is
 no external peer for a synthetic economy, so our figures are printed beside the targets.
-The generator runs in a child process; its peak resident memory comes from
-``getrusage(RUSAGE_CHILDREN)``.
+The generator runs in a child process; its peak resident memory and CPU time come from
+``getrusage(RUSAGE_CHILDREN)``. CPU time is printed too, because on a shared machine the
+wall time also counts the time spent waiting for a core (the load average is printed).
 
     .venv/bin/python benchmarks/synth.py [--population 1000000] [--seed 1]
 """
@@ -63,8 +64,17 @@ def main() -> None:
     print(f"{'activity rows':<38}{rows.get('activity', 0):>14,}")
     print(f"{'source records':<38}{rows.get('source_record', 0):>14,}")
     print(f"{'files / Parquet size (MB)':<38}{out['files']:>8} / {size_mb:,.0f}")
-    ok = wall < 120 and peak_gb < 4
-    print("result:", "meets the target" if ok else "MISSES the target")
+    share = cpu / wall if wall else 0.0
+    print(
+        f"wall-time target (< 120 s): {'met' if wall < 120 else 'missed'}"
+        f" (the run had {share:.0%} of one core on average)"
+    )
+    print(f"memory target (< 4 GB): {'met' if peak_gb < 4 else 'missed'}")
+    if wall >= 120 and cpu < 120:
+        print(
+            f"note: the generator needed only {cpu:.0f} s of CPU; on a machine this busy the wall"
+            " time measures waiting for a core, not the work."
+        )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,15 @@ from caremap.synth.risk import RiskYear
 from caremap.synth.sites import Sites
 from caremap.synth.vocab import DIAGNOSES, METHOD, POD, PROCEDURES, SPECIALTIES, Vocab
 
+# main condition -> (specialty, diagnosis) of its outpatient follow-up, in priority order
+OP_CONDITION = [
+    ("cancer", "800", "C509"), ("heart_failure", "320", "I251"), ("copd", "340", "J449"),
+    ("ckd", "361", "N183"), ("chd", "320", "I251"), ("dementia", "430", "F03"),
+    ("diabetes", "300", "E119"),
+]  # fmt: skip
+OP_CONDITION_SPEC = SPECIALTIES.ids([c[1] for c in OP_CONDITION])
+OP_CONDITION_DIAG = DIAGNOSES.ids([c[2] for c in OP_CONDITION])
+
 
 class ActivityMaker:
     """Generates each year's events for every source system."""
@@ -85,6 +94,9 @@ class ActivityMaker:
         )
         self.la_prov = pv.ids(sites.la_provider)
         self.ncond = cond.has.sum(axis=1)
+        self.op_condition = np.full(people.n, -1, dtype=np.int64)
+        for i in range(len(OP_CONDITION) - 1, -1, -1):  # highest priority written last
+            self.op_condition[cond.has[:, C[OP_CONDITION[i][0]]]] = i
 
     # -- helpers ---------------------------------------------------------------------------
     def _exposure(self, ys: int, ye: int) -> np.ndarray:
@@ -304,8 +316,13 @@ class ActivityMaker:
         w = np.array([s[2] for s in OUTPATIENT_SPECIALTIES])
         pick = rng.choice(len(w), len(person), p=w / w.sum())
         spec = SPECIALTIES.ids([s[0] for s in OUTPATIENT_SPECIALTIES])[pick]
-        spec = np.where(age[person] < 16, SPECIALTIES["420"], spec)
         diag = DIAGNOSES.ids([s[1] for s in OUTPATIENT_SPECIALTIES])[pick]
+        # 40% of a person's appointments follow up their main long-term condition
+        own = self.op_condition[person]
+        follow = (own >= 0) & (rng.random(len(person)) < 0.4)
+        spec = np.where(follow, OP_CONDITION_SPEC[np.maximum(own, 0)], spec)
+        diag = np.where(follow, OP_CONDITION_DIAG[np.maximum(own, 0)], diag)
+        spec = np.where(age[person] < 16, SPECIALTIES["420"], spec)
         first = rng.random(len(person)) < 0.3
         hosp = self._acute(rng, person)
         cost = np.where(first, TARIFF["OPFA"], TARIFF["OPFU"])

@@ -53,7 +53,7 @@ SPECIALTIES = Vocab(
     + [s[0] for s in OUTPATIENT_SPECIALTIES]
 )
 DIAGNOSES = Vocab(
-    ["O800"]
+    ["O800", "F03"]
     + [d[0] for d in NEL_DIAGNOSES]
     + [p[2] for p in ELECTIVE_PROCEDURES]
     + [s[1] for s in OUTPATIENT_SPECIALTIES]
