@@ -5,7 +5,7 @@ A saved model is a JSON document: the model itself, the feature configuration, t
 names, and the *feature profile* of its training data (which features varied, which source
 systems and conditions were present). Before scoring, `check_compatible` compares the
 model's profile with the profile of the workspace being scored and refuses, naming every
-difference, when they do not match: different feature names or windows, or a feature the
+difference, when they do not match: different feature names, an edited model file, or a feature the
 model relies on that is absent (always zero or missing) in the new workspace, which would
 otherwise give silently wrong scores.
 """
@@ -147,10 +147,11 @@ def read_file(path: str | Path) -> dict:
     return doc
 
 
-def check_compatible(
-    doc: dict, names: list[str], feature_config: dict, profile: dict[str, bool], where: str
-) -> None:
-    """Refuse to score when the workspace's features differ from the model's; list why."""
+def check_compatible(doc: dict, names: list[str], profile: dict[str, bool], where: str) -> None:
+    """Refuse to score when the workspace's features differ from the model's; list why.
+
+    (The features are always built with the model's own windows, so the windows cannot
+    differ; the signature catches a model file whose names or windows were edited.)"""
     problems = []
     if doc.get("feature_version") != FEATURE_VERSION:
         problems.append(

@@ -116,9 +116,7 @@ def score(
     profile = registry.feature_profile(x, FEATURE_NAMES)
     if len(ids) < MIN_PEOPLE_FOR_PROFILE:
         profile = {}
-    registry.check_compatible(
-        doc, FEATURE_NAMES, fc.model_dump(mode="json"), profile, f"workspace {ws.path}"
-    )
+    registry.check_compatible(doc, FEATURE_NAMES, profile, f"workspace {ws.path}")
     m = registry.model_of(doc)
     p = m.predict(x)
     rank, tier = assign_tiers(p, ids, config)
