@@ -7,7 +7,7 @@ import json
 import pytest
 
 from caremap.cli.main import main
-from caremap.core.errors import ConfigError
+from caremap.core.errors import ConfigError, InputError
 from caremap.synth import SynthConfig, generate
 
 pytestmark = pytest.mark.acceptance
@@ -52,3 +52,7 @@ def test_bad_settings_are_all_reported(tmp_path, capsys):
     assert main(["synth", "-p", "500", "-o", str(tmp_path / "y"), "--config", str(cfg)]) == 2
     with pytest.raises(ConfigError, match="population"):
         generate(10, 1, tmp_path / "z")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(InputError, match="output folder"):
+        generate(500, 1, blocker / "out")

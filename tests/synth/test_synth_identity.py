@@ -41,6 +41,14 @@ def test_a_changed_digit_always_changes_the_number_and_usually_fails_modulus_11(
     assert not codes.valid_nhs_numbers(np.char.zfill(swapped[differs].astype(str), 10)).any()
 
 
+def test_check_digit_matches_the_nhs_data_dictionary_example():
+    # NHS Data Dictionary: 943 476 5919 is valid (check digit 9)
+    from caremap.synth.people import _check_digits
+
+    assert _check_digits(np.array([943476591]))[0] == 9
+    assert codes.nhs_check_digit("943476591") == 9
+
+
 def test_day_month_swap():
     days = np.array(["1980-03-07", "1980-03-25", "1990-05-05"], dtype="datetime64[D]")
     out = _swap_day_month(days.astype(np.int64)).astype("datetime64[D]")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from caremap.core.errors import ConfigError
+from caremap.core.errors import ConfigError, InputError
 from caremap.synth import tables as T
 from caremap.synth.activity import ActivityMaker
 from caremap.synth.conditions import make_conditions
@@ -79,7 +79,12 @@ def generate(
     cfg = config or SynthConfig()
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the output folder ({exc.strerror or exc})", file=str(out_dir)
+        ) from None
     end_date = _anniversary(start_date, years) - timedelta(days=1)
     bounds = [(_anniversary(start_date, t) - EPOCH).days for t in range(years + 1)]
     summary = SynthSummary(population, seed, out_dir, start_date, end_date)
