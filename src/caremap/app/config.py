@@ -29,7 +29,7 @@ class AppConfig(BaseModel):
     max_download_rows: int = Field(1_000_000, ge=1)
     max_query_chars: int = Field(4096, ge=256)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
-    cache_seconds: float = Field(30.0, ge=0)
+    cache_seconds: float = Field(300.0, ge=0)
 
     @classmethod
     def load(cls, path: str | Path) -> AppConfig:

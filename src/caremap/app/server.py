@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caremap.app import api, pages
@@ -96,38 +97,69 @@ def openapi_document(app: FastAPI) -> dict:
     return doc
 
 
-def _middleware(app: FastAPI, config: AppConfig) -> None:
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+class Guard:
+    """Pure ASGI middleware: size limits, security headers, a CSP nonce and the access log."""
+
+    def __init__(self, app, config: AppConfig) -> None:
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         t0 = time.perf_counter()
-        if len(request.url.query) > config.max_query_chars:
-            return _error(request, 414, f"query string longer than {config.max_query_chars}")
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > config.max_body_bytes):
-            return _error(request, 413, f"request body larger than {config.max_body_bytes} bytes")
         nonce = secrets.token_urlsafe(16)
-        request.state.nonce = nonce
-        response: Response = await call_next(request)
-        response.headers["Content-Security-Policy"] = (
-            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith(("/assets", "/static", "/vendor")):
-            response.headers["Cache-Control"] = "no-store"
-        user = getattr(request.state, "user", None)
-        log.info(
-            "%s %s %s %.0fms %s",
-            request.method,
-            request.url.path,  # never the query string
-            response.status_code,
-            1000 * (time.perf_counter() - t0),
-            user.role if user else "-",
-        )
-        return response
+        scope.setdefault("state", {})["nonce"] = nonce
+        request = Request(scope)
+        cfg = self.config
+        length = request.headers.get("content-length")
+        early = None
+        if len(scope.get("query_string", b"")) > cfg.max_query_chars:
+            early = _error(request, 414, f"query string longer than {cfg.max_query_chars}")
+        elif length is not None and (not length.isdigit() or int(length) > cfg.max_body_bytes):
+            early = _error(request, 413, f"request body larger than {cfg.max_body_bytes} bytes")
+        status = 0
+        path = scope.get("path", "")
+
+        async def send_with_headers(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP.format(nonce=nonce)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["X-Frame-Options"] = "DENY"
+                if not path.startswith(("/assets", "/static", "/vendor")):
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        if early is not None:
+            await early(scope, receive, send_with_headers)
+        else:
+            await self.app(scope, receive, send_with_headers)
+        if log.isEnabledFor(logging.INFO):
+            user = scope["state"].get("user")
+            log.info(
+                "%s %s %s %.0fms %s",
+                scope.get("method"),
+                path,  # never the query string
+                status,
+                1000 * (time.perf_counter() - t0),
+                user.role if user else "-",
+            )
+
+
+def _middleware(app: FastAPI, config: AppConfig) -> None:
+    app.add_middleware(Guard, config=config)
 
 
 def _error(request: Request, status: int, message: str) -> Response:
