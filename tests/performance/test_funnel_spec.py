@@ -100,3 +100,24 @@ def test_rank_intervals_contain_the_rank():
 def test_bad_input_names_the_rows(o, d, kind, msg):
     with pytest.raises(InputError, match=msg):
         F.funnel(o, d, data_type=kind)
+
+
+def test_frame_errors_name_the_file_and_row():
+    import pandas as pd
+
+    from caremap.performance.funnel import FunnelConfig, funnel_frame
+
+    df = pd.DataFrame({"u": ["a", "b", "c"], "x": [1, 2, 3], "n": [10, 0, 10]})
+    cfg = FunnelConfig(unit="u", numerator="x", denominator="n")
+    with pytest.raises(InputError, match=r"t\.csv, field 'denominator'.*rows 3"):
+        funnel_frame(df, cfg, file="t.csv")
+    df = pd.DataFrame({"u": ["a", "a"], "x": [1, 2], "n": [10, 10]})
+    with pytest.raises(InputError, match="the same unit appears twice in rows 2, 3"):
+        funnel_frame(df, cfg, file="t.csv")
+
+
+def test_rates_use_expected_counts_at_the_pooled_rate():
+    r = F.funnel([10, 30, 20], [1000, 2000, 1500], data_type="rate", adjustment="none")
+    assert r.target == pytest.approx(60 / 4500)
+    _, hi = F.limits(np.array([1000 * r.target]), data_type="SR", target=1, adjustment="none")
+    assert r.upper95[0] == pytest.approx(hi[0] * r.target, rel=1e-12)

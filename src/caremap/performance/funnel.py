@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from caremap.core.errors import ConfigError
+from caremap.core.errors import ConfigError, InputError
 from caremap.core.stats import funnel as F
 from caremap.core.stats.intervals import byars, wilson
 from caremap.core.workspace import Workspace, produced_by
@@ -101,10 +101,10 @@ def _one(df: pd.DataFrame, cfg: FunnelConfig, file: str | None) -> tuple[pd.Data
             target=cfg.target,
             labels=rows,
         )
-    except Exception as exc:
-        if file and hasattr(exc, "file") and exc.file is None:
-            exc.args = (f"{file}: {exc.args[0]}",)
-        raise
+    except InputError as exc:
+        if exc.file or not file:
+            raise
+        raise InputError(exc.detail, file=file, field=exc.field) from None
     m = cfg.multiplier
     if cfg.data_type == "PR":
         lo, hi = wilson(o, d)
@@ -207,8 +207,6 @@ def funnel_frame(
     df = df.reset_index(drop=True)
     dup = df.duplicated([*cfg.by, cfg.unit], keep=False)
     if dup.any():
-        from caremap.core.errors import InputError
-
         rows = ", ".join(map(str, (np.flatnonzero(dup.to_numpy()) + 2)[:10]))
         raise InputError(
             f"the same unit appears twice in rows {rows}; aggregate first",

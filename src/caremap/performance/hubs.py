@@ -3,7 +3,7 @@ and each ICS on utilisation, on-the-day cancellations and long waits, SPC of eac
 month by month, and the list of candidate best practice with its evidence.
 
 Reads ``hub_performance_month``; writes ``funnel_unit``/``funnel_summary`` (sources
-``hubs`` and ``hubs_ics``), ``spc_point``/``spc_summary`` (source ``hubs_<indicator>``) and
+``hubs``, ``hubs_ics`` and ``hubs_provider``), ``spc_point``/``spc_summary`` (source ``hubs_<indicator>``) and
 ``performance_best_practice``. Aggregation is SQL on the engine.
 """
 
@@ -78,12 +78,12 @@ def _funnels(df: pd.DataFrame, cfg: HubConfig, source: str) -> tuple[pd.DataFram
 
 
 def run_hubs(ws: Workspace, cfg: HubConfig) -> dict[str, pd.DataFrame]:
-    """Benchmark every hub and CDC (and every ICS); write the result tables."""
+    """Benchmark every hub and CDC, every ICS and every provider; write the result tables."""
     ws.require(cfg.table)
     site = ws.df(site_indicators_sql(cfg, "site_code"))
-    ics = ws.df(site_indicators_sql(cfg, "ics_code"))
     su, ss = _funnels(site, cfg, "hubs")
-    iu, is_ = _funnels(ics, cfg, "hubs_ics")
+    levels = {"hubs_ics": "ics_code", "hubs_provider": "provider_code"}
+    more = [_funnels(ws.df(site_indicators_sql(cfg, col)), cfg, src) for src, col in levels.items()]
     best = su[su["label"] == "candidate_best_practice"][
         [
             "funnel",
@@ -98,12 +98,12 @@ def run_hubs(ws: Workspace, cfg: HubConfig) -> dict[str, pd.DataFrame]:
         ]
     ].rename(columns={"unit": "site_code"})
     out = {
-        "funnel_unit": pd.concat([su, iu], ignore_index=True),
-        "funnel_summary": pd.concat([ss, is_], ignore_index=True),
+        "funnel_unit": pd.concat([su, *(u for u, _ in more)], ignore_index=True),
+        "funnel_summary": pd.concat([ss, *(s for _, s in more)], ignore_index=True),
         "performance_best_practice": best.reset_index(drop=True),
     }
     with ws.transaction():
-        for src in ("hubs", "hubs_ics"):
+        for src in ("hubs", *levels):
             write_results(
                 ws,
                 {

@@ -67,19 +67,37 @@ def summary_sql(cfg: WaitingConfig, census: dt.date) -> str:
     lb = cfg.lookback_weeks
     start = f"({c} - INTERVAL {lb * 7} DAY)"
     open_ = f"{r} <= {c} AND ({s} IS NULL OR {s} > {c})"
-    age = f"date_diff('day', {r}, {c}) / 7.0"
+    age = f"CAST(date_diff('day', {r}, {c}) AS DOUBLE) / 7"
     return f"""
         SELECT {g},
-          SUM(CASE WHEN {r} > {start} AND {r} <= {c} THEN 1 ELSE 0 END) / {lb}.0 AS demand,
-          SUM(CASE WHEN {s} > {start} AND {s} <= {c} AND {why} = 'treated' THEN 1 ELSE 0 END)
-            / {lb}.0 AS capacity,
-          SUM(CASE WHEN {s} > {start} AND {s} <= {c} AND {why} <> 'treated' THEN 1 ELSE 0 END)
-            / {lb}.0 AS removals,
+          CAST(SUM(CASE WHEN {r} > {start} AND {r} <= {c} THEN 1 ELSE 0 END) AS DOUBLE)
+            / {lb} AS demand,
+          CAST(SUM(CASE WHEN {s} > {start} AND {s} <= {c} AND {why} = 'treated' THEN 1 ELSE 0
+            END) AS DOUBLE) / {lb} AS capacity,
+          CAST(SUM(CASE WHEN {s} > {start} AND {s} <= {c} AND {why} <> 'treated' THEN 1 ELSE 0
+            END) AS DOUBLE) / {lb} AS removals,
           SUM(CASE WHEN {open_} THEN 1 ELSE 0 END) AS queue_size,
-          AVG(CASE WHEN {open_} THEN {age} END) AS mean_wait,
-          quantile_cont(CASE WHEN {open_} THEN {age} END, 0.92) AS p92_wait,
+          AVG(CASE WHEN {open_} THEN CAST({age} AS DOUBLE) END) AS mean_wait,
           SUM(CASE WHEN {open_} AND {age} > {cfg.target_weeks} THEN 1 ELSE 0 END) AS over_target
         FROM {cfg.table} GROUP BY {gb}"""
+
+
+def _p92(ws: Workspace, cfg: WaitingConfig, census: dt.date, summary: pd.DataFrame):
+    """92nd centile of the current waits (weeks), exact and the same on every engine: the
+    engine counts waiters by list and days waited; NumPy takes the quantile (type 7)."""
+    g = ", ".join(_q(c) for c in cfg.group)
+    r, s = _q(cfg.referral), _q(cfg.clock_stop)
+    c = f"DATE '{census.isoformat()}'"
+    days = ws.df(
+        f"SELECT {g + ', ' if g else ''}date_diff('day', {r}, {c}) AS days, count(*) AS n "
+        f"FROM {cfg.table} WHERE {r} <= {c} AND ({s} IS NULL OR {s} > {c}) "
+        f"GROUP BY {ordinals(len(cfg.group) + 1)}"
+    )
+    days["list"] = _list_name(days, cfg.group)
+    out = {}
+    for name, d in days.groupby("list"):
+        out[name] = float(np.quantile(np.repeat(d["days"].to_numpy(float), d["n"]), 0.92)) / 7
+    return _list_name(summary, cfg.group).map(out).to_numpy(float)
 
 
 def ordinals(n: int) -> str:
@@ -155,6 +173,7 @@ def run_waiting(
     if census is None:
         raise InputError(f"{cfg.table} has no pathways")
     summary = ws.df(summary_sql(cfg, census))
+    summary["p92_wait"] = _p92(ws, cfg, census, summary)
     for col in (
         "demand",
         "capacity",
