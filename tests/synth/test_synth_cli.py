@@ -56,3 +56,14 @@ def test_bad_settings_are_all_reported(tmp_path, capsys):
     blocker.write_text("not a folder")
     with pytest.raises(InputError, match="output folder"):
         generate(500, 1, blocker / "out")
+
+
+def test_partial_per_system_rates_keep_the_defaults_and_bad_ones_are_named():
+    cfg = SynthConfig.parse({"noise": {"missing_nhs_number": {"ae": 0.2}}})
+    assert cfg.noise.missing_nhs_number["ae"] == 0.2
+    assert cfg.noise.missing_nhs_number["gp"] == 0.002
+    with pytest.raises(ConfigError) as err:
+        SynthConfig.parse({"noise": {"nickname": {"pharmacy": 0.1, "gp": 2}}})
+    assert "pharmacy" in str(err.value) and "gp" in str(err.value)
+    schema = SynthConfig.model_json_schema()
+    assert "noise" in schema["properties"]

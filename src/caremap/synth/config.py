@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from caremap.core.errors import ConfigError
 from caremap.core.schema import SOURCE_SYSTEMS
@@ -74,6 +74,27 @@ class NoiseConfig(BaseModel):
     new_record_per_contact: dict[str, Rate] = Field(
         default_factory=lambda: _per_system(default=0.0, ae=0.25, ambulance=0.6)
     )
+
+    @model_validator(mode="after")
+    def _per_system_rates(self) -> NoiseConfig:
+        """Per-system rates: known systems only, rates in [0, 1]; unnamed systems keep the
+        default rate."""
+        problems = []
+        for name, fld in type(self).model_fields.items():
+            value = getattr(self, name)
+            if not isinstance(value, dict):
+                continue
+            unknown = sorted(set(value) - set(SOURCE_SYSTEMS))
+            if unknown:
+                problems.append(f"{name}: unknown source system(s) {', '.join(unknown)}")
+            bad = sorted(k for k, v in value.items() if not 0 <= v <= 1)
+            if bad:
+                problems.append(f"{name}: rates must be between 0 and 1 ({', '.join(bad)})")
+            defaults = fld.default_factory()
+            setattr(self, name, {s: value.get(s, defaults[s]) for s in SOURCE_SYSTEMS})
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class SynthConfig(BaseModel):
