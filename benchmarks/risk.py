@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--work", type=Path, default=Path("/tmp/caremap-bench-risk"))
     ap.add_argument("--no-peer", action="store_true", help="skip the scikit-learn peer model")
+    ap.add_argument("--reuse", action="store_true", help="reuse a loaded benchmark workspace")
     args = ap.parse_args()
 
     from caremap.core.workspace import open_workspace
@@ -75,20 +76,22 @@ def main() -> None:
         generate(population=args.population, seed=args.seed, out_dir=extracts)
         print(f"synthetic economy generated in {time.perf_counter() - t0:.0f} s (not timed)")
     ws_path = args.work / f"risk-{args.population}.duckdb"
-    for stale in (ws_path, ws_path.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)
+    if not (args.reuse and ws_path.exists()):
+        for stale in (ws_path, ws_path.with_suffix(".duckdb.wal")):
+            stale.unlink(missing_ok=True)
     ws = open_workspace(ws_path, memory_limit="6GB")
-    t0 = time.perf_counter()
-    load_shortcut(ws, extracts)
-    print(f"loaded (benchmark shortcut, not timed) in {time.perf_counter() - t0:.0f} s")
+    if not (args.reuse and ws.has_table("person_link")):
+        t0 = time.perf_counter()
+        load_shortcut(ws, extracts)
+        print(f"loaded (benchmark shortcut, not timed) in {time.perf_counter() - t0:.0f} s")
 
     cfg = RiskConfig()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = train(ws, cfg)
-    t_train = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_train, c_train = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     scored = score(ws, cfg)
-    t_score = time.perf_counter() - t0
+    t_score, c_score = time.perf_counter() - t0, time.process_time() - c0
     total = t_train + t_score
     cmp = evaluate_against_truth(ws, cfg)
 
@@ -130,15 +133,19 @@ def main() -> None:
             f"{f['ppv_top_1pct']:.3f} | {f['sensitivity_top_5pct']:.3f} |"
         )
     print()
-    print("| step | seconds |")
-    print("|---|---|")
-    print(f"| train: features x2, logistic + LightGBM, validation, model card | {t_train:.1f} |")
+    print("| step | wall seconds | CPU seconds (all threads) |")
+    print("|---|---|---|")
     print(
-        f"| score: features, scores, tiers, factors, caseloads ({scored.people:,} people) | {t_score:.1f} |"
+        f"| train: features x2, logistic + LightGBM, validation, model card | {t_train:.1f} | "
+        f"{c_train:.1f} |"
     )
-    print(f"| **total (target <= 120)** | **{total:.1f}** |")
+    print(
+        f"| score: features, scores, tiers, factors, caseloads ({scored.people:,} people) | "
+        f"{t_score:.1f} | {c_score:.1f} |"
+    )
+    print(f"| **total (target <= 120)** | **{total:.1f}** | {c_train + c_score:.1f} |")
     if peer:
-        print(f"| peer: scikit-learn HistGradientBoosting fit alone | {peer[1]:.1f} |")
+        print(f"| peer: scikit-learn HistGradientBoosting fit alone | {peer[1]:.1f} | |")
     print()
     primary = cmp.ours[result.primary]
     ratio = primary.auroc / best.auroc
