@@ -179,3 +179,24 @@ def test_config_file_errors_name_line_and_field(tmp_path):
     msg = str(e.value)
     assert "line 3, field allocation.pot_shares" in msg
     assert "line 5, field ledger.run_rate_months" in msg
+
+
+def test_localities_from_needs_map_when_present(ws):
+    build(ws)
+    ws.write_table("needs_locality_map", pa.table({"area_code": ["A1", "A2"],
+                                                   "locality_code": ["N1", "N2"]}))  # fmt: skip
+    run_budget(ws, CFG)
+    locs = ws.sql("SELECT DISTINCT locality_code, locality_source FROM budget_allocation "
+                  "WHERE level = 'locality'").to_pylist()  # fmt: skip
+    assert {(r["locality_code"], r["locality_source"]) for r in locs} == {
+        ("N1", "needs"),
+        ("N2", "needs"),
+    }
+    spend = set(ws.sql("SELECT DISTINCT locality_code FROM budget_ledger").column(0).to_pylist())
+    assert spend == {"N1", "N2"}
+    cfg = CFG.model_copy(update={"allocation": AllocationConfig(
+        year_start=date(2024, 4, 1), localities="supplied")})  # fmt: skip
+    run_budget(ws, cfg)
+    locs = set(ws.sql("SELECT DISTINCT locality_code FROM budget_allocation "
+                      "WHERE level = 'locality'").column(0).to_pylist())  # fmt: skip
+    assert locs == {"L1", "L2"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -51,6 +52,11 @@ class AllocationConfig(BaseModel):
     min_growth: float = Field(default=0.01, description="pace of change: least growth")
     max_growth: float = Field(default=0.06, description="pace of change: most growth")
     age_bands: list[int] = Field(default=[0, 5, 15, 45, 65, 75, 85])
+    localities: Literal["auto", "needs", "supplied"] = Field(
+        default="auto",
+        description="needs: the localities `caremap needs` built; supplied: small_area's; "
+        "auto: needs if present",
+    )
 
     @field_validator("pot_shares")
     @classmethod
@@ -96,25 +102,41 @@ def _age(dob: str, at: str) -> str:
     return f"floor(datediff('day', {dob}, {at}) / 365.25)"
 
 
-def practice_geo_sql(ws: Workspace) -> str:
-    """practice_code -> locality_code, federation_code (gp_federation, else the site's area)."""
+NEEDS_MAP = "needs_locality_map"
+
+
+def locality_source(ws: Workspace, mode: str) -> str:
+    """Where localities come from: ``needs`` (the map `caremap needs` builds) or ``supplied``
+    (small_area.locality_code and gp_federation); ``auto`` prefers the needs map."""
+    if mode == "needs":
+        ws.require(NEEDS_MAP)
+        return "needs"
+    if mode == "auto" and ws.has_table(NEEDS_MAP):
+        return "needs"
+    return "supplied"
+
+
+def practice_geo_sql(ws: Workspace, source: str = "supplied") -> str:
+    """practice_code -> locality_code, federation_code and the practice area's IMD score."""
     have = set(ws.list_tables())
+    loc = "m.locality_code" if source == "needs" else "a.locality_code"
+    join = f" LEFT JOIN {NEEDS_MAP} m ON m.area_code = s.area_code" if source == "needs" else ""
     base = (
-        "SELECT s.site_code AS practice_code, a.locality_code AS area_locality, "
+        f"SELECT s.site_code AS practice_code, {loc} AS area_locality, "
         "a.imd_score AS practice_imd FROM site s LEFT JOIN small_area a "
-        "ON a.area_code = s.area_code WHERE s.site_type = 'gp_practice'"
+        f"ON a.area_code = s.area_code{join} WHERE s.site_type = 'gp_practice'"
     )
-    if "gp_federation" in have:
+    if "gp_federation" not in have:
         return (
-            "SELECT coalesce(f.practice_code, b.practice_code) AS practice_code, "
-            "coalesce(f.locality_code, b.area_locality) AS locality_code, "
-            "coalesce(f.federation_code, coalesce(f.locality_code, b.area_locality)) "
-            "AS federation_code, b.practice_imd "
-            f"FROM ({base}) b FULL OUTER JOIN gp_federation f ON f.practice_code = b.practice_code"
+            "SELECT practice_code, area_locality AS locality_code, "
+            f"area_locality AS federation_code, practice_imd FROM ({base}) b"
         )
+    f_loc = "b.area_locality" if source == "needs" else "coalesce(f.locality_code, b.area_locality)"
     return (
-        "SELECT practice_code, area_locality AS locality_code, area_locality AS federation_code, "
-        f"practice_imd FROM ({base}) b"
+        "SELECT coalesce(f.practice_code, b.practice_code) AS practice_code, "
+        f"{f_loc} AS locality_code, coalesce(f.federation_code, {f_loc}) AS federation_code, "
+        f"b.practice_imd FROM ({base}) b FULL OUTER JOIN gp_federation f "
+        "ON f.practice_code = b.practice_code"
     )
 
 
@@ -129,7 +151,7 @@ def _shift_year(d: date, years: int) -> date:
     return d.replace(year=d.year + years)
 
 
-def _population(ws: Workspace, cfg: AllocationConfig, year_start: date) -> None:
+def _population(ws: Workspace, cfg: AllocationConfig, year_start: date, source: str) -> None:
     d = f"DATE {quote_str(year_start.isoformat())}"
     pc = "postcode" in ws.list_tables()
     imd = "coalesce(pa.imd_score, g.practice_imd)" if pc else "g.practice_imd"
@@ -145,7 +167,7 @@ def _population(ws: Workspace, cfg: AllocationConfig, year_start: date) -> None:
 SELECT g.locality_code, g.federation_code, r.practice_code,
   {band_sql(_age("r.date_of_birth", d), cfg.age_bands)} AS age_band, r.sex,
   count(*) AS registered, avg({imd}) AS imd_score
-FROM source_record r JOIN ({practice_geo_sql(ws)}) g ON g.practice_code = r.practice_code{joins}
+FROM source_record r JOIN ({practice_geo_sql(ws, source)}) g ON g.practice_code = r.practice_code{joins}
 WHERE r.source_system = 'gp' AND r.date_of_birth IS NOT NULL AND r.date_of_birth <= {d}
   AND (r.date_of_death IS NULL OR r.date_of_death >= {d}) AND r.sex IN ('M', 'F')
   AND g.locality_code IS NOT NULL
@@ -153,14 +175,14 @@ GROUP BY 1, 2, 3, 4, 5""",
     )
 
 
-def activity_locality_sql(ws: Workspace) -> str:
+def activity_locality_sql(ws: Workspace, source: str = "supplied") -> str:
     """activity_id -> locality_code of the patient's practice (else 'unattributed')."""
     return (
         "SELECT a.activity_id, coalesce(g.locality_code, "
         f"{quote_str(UNATTRIBUTED)}) AS locality_code FROM activity a "
         "LEFT JOIN source_record r ON r.source_system = a.source_system "
         "AND r.record_id = a.record_id "
-        f"LEFT JOIN ({practice_geo_sql(ws)}) g ON g.practice_code = r.practice_code"
+        f"LEFT JOIN ({practice_geo_sql(ws, source)}) g ON g.practice_code = r.practice_code"
     )
 
 
@@ -196,14 +218,14 @@ FROM j JOIN t ON t.pot = j.pot""",
     ws.drop_table("_budget_cell_cost")
 
 
-def _base_spend(ws: Workspace, base: tuple[date, date]) -> tuple[dict[str, int], dict]:
+def _base_spend(ws: Workspace, base: tuple[date, date], source: str) -> tuple[dict[str, int], dict]:
     """Base-year spend in pence by pot, and by (pot, locality) for attributed activity."""
     lo, hi = (f"DATE {quote_str(x.isoformat())}" for x in base)
     rows = ws.sql(
         f"""
 SELECT b.pot, l.locality_code, sum(b.pence) AS pence
 FROM budget_activity_pot b JOIN activity a ON a.activity_id = b.activity_id
-JOIN ({activity_locality_sql(ws)}) l ON l.activity_id = b.activity_id
+JOIN ({activity_locality_sql(ws, source)}) l ON l.activity_id = b.activity_id
 WHERE a.start_date >= {lo} AND a.start_date < {hi} GROUP BY 1, 2"""
     ).to_pylist()
     lines = ws.sql(
@@ -225,7 +247,8 @@ def allocate(ws: Workspace, cfg: AllocationConfig) -> Allocation:
     ws.require("budget_activity_pot", "budget_line_pot", "activity", "source_record", "site")
     year_start = cfg.year_start or default_year_start(ws)
     base = (_shift_year(year_start, -1), year_start)
-    _population(ws, cfg, year_start)
+    source = locality_source(ws, cfg.localities)
+    _population(ws, cfg, year_start, source)
     if not ws.scalar("SELECT count(*) FROM budget_population"):
         raise InputError(
             f"no registered patients at {year_start}: GP source records need practice_code, "
@@ -233,7 +256,7 @@ def allocate(ws: Workspace, cfg: AllocationConfig) -> Allocation:
             file="source_record",
         )
     _cost_weights(ws, cfg, base)
-    by_pot, by_loc = _base_spend(ws, base)
+    by_pot, by_loc = _base_spend(ws, base, source)
     base_total = sum(by_pot.values())
     if cfg.total_pounds is not None:
         total = pounds_to_pence(cfg.total_pounds)
@@ -301,6 +324,7 @@ def allocate(ws: Workspace, cfg: AllocationConfig) -> Allocation:
                         ("baseline_pence", pa.int64()), ("allocation_pence", pa.int64())])  # fmt: skip
     table = pa.Table.from_pylist(rows, schema=schema)
     table = table.append_column("year_start", pa.array([year_start] * len(rows), pa.date32()))
+    table = table.append_column("locality_source", pa.array([source] * len(rows), pa.string()))
     ws.write_table("budget_allocation", table)
     return Allocation(
         year_start=year_start,

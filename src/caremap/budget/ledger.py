@@ -63,13 +63,13 @@ def _months(year_start: date) -> list[date]:
                  (year_start.month - 1 + k) % 12 + 1, 1) for k in range(12)]  # fmt: skip
 
 
-def _spend(ws: Workspace, year_start: date, months: list[date], registered: pd.Series):
+def _spend(ws: Workspace, year_start: date, months: list[date], registered: pd.Series, source: str):
     end = date(year_start.year + 1, year_start.month, 1)
     lo, hi = quote_str(year_start.isoformat()), quote_str(end.isoformat())
     act = ws.sql(
         f"""
 SELECT b.pot, l.locality_code, b.month, sum(b.pence) AS pence
-FROM budget_activity_pot b JOIN ({activity_locality_sql(ws)}) l ON l.activity_id = b.activity_id
+FROM budget_activity_pot b JOIN ({activity_locality_sql(ws, source)}) l ON l.activity_id = b.activity_id
 WHERE b.month >= DATE {lo} AND b.month < DATE {hi} GROUP BY 1, 2, 3"""
     ).to_pylist()
     spend: dict[tuple[str, str, date], int] = {}
@@ -93,7 +93,7 @@ def ledger(ws: Workspace, cfg: LedgerConfig) -> LedgerResult:
     """Write the monthly ledger, the forecast outturn and the pot summary."""
     ws.require("budget_allocation", "budget_activity_pot", "budget_line_pot")
     alloc = ws.sql(
-        "SELECT pot, locality_code, allocation_pence, registered, year_start "
+        "SELECT pot, locality_code, allocation_pence, registered, year_start, locality_source "
         "FROM budget_allocation WHERE level = 'locality'"
     ).to_pandas()
     if alloc.empty:
@@ -103,7 +103,7 @@ def ledger(ws: Workspace, cfg: LedgerConfig) -> LedgerResult:
     registered = (
         alloc[alloc["pot"] == POTS[0]].set_index("locality_code")["registered"].sort_index()
     )
-    spend = _spend(ws, year_start, months, registered)
+    spend = _spend(ws, year_start, months, registered, str(alloc["locality_source"].iloc[0]))
     latest = max((k[2] for k, v in spend.items() if v), default=months[0])
     as_of = cfg.as_of.replace(day=1) if cfg.as_of else latest
     if as_of not in months:
