@@ -199,3 +199,25 @@ def test_laney_sigma_z_is_mean_moving_range_of_z_over_d2():
     z = (x / n - ubar) / np.sqrt(ubar / n)
     assert np.allclose(sz, np.mean(np.abs(np.diff(z))) / 1.128, atol=1e-12)
     assert np.allclose(lim.upl, ubar + 3 * np.sqrt(ubar / n) * sz, atol=1e-12)
+
+
+def test_rebase_matches_ptd_on_real_ae_data(shared_data):
+    """ptd_spc(ae_all(), attendances, period, rebase = as.Date("2017-04-01")) from the same
+    snapshot file: two periods, limits to 1e-9, every point type; through `spc_frame`."""
+    import pandas as pd
+
+    from caremap.performance.spc import SpcConfig, spc_frame
+
+    expected = json.loads((DATA / "ptd_ae_all_attendances_rebase.json").read_text())
+    df = pd.read_csv(shared_data / "nhs-open" / "ae_attendances.csv")
+    a = df.groupby("period", as_index=False)["attendances"].sum()
+    pts, summ, _ = spc_frame(
+        a, SpcConfig(date="period", value="attendances", rebase=["2017-04-01"])
+    )
+    assert summ["n"].tolist() == [24] and summ["rebase_group"].tolist() == [1]
+    assert np.allclose(pts["value"], expected["y"], atol=0)
+    assert pts["rebase_group"].tolist() == [int(x) for x in expected["rebase_group"]]
+    for k in ("mean", "lpl", "upl"):
+        assert np.allclose(pts[k], expected[k], atol=1e-9 * 2e6, rtol=0)
+        assert np.allclose(pts[k], expected[k], rtol=1e-12, atol=0)
+    assert pts["point_type"].tolist() == expected["point_type"]
