@@ -82,12 +82,22 @@ class TableInfo:
         return column in self.columns
 
 
+def pid_columns_of(name: str, columns: dict[str, str]) -> tuple[str, ...]:
+    """Person-identifiable columns: as the data model marks them for canonical tables, and by
+    name for result tables (so a site's postcode is not personal, a person's is)."""
+    try:
+        spec = schema.get(name)
+    except KeyError:
+        return tuple(c for c in columns if c in PID_NAMES)
+    marked = {c.name for c in (*spec.columns, *spec.derived) if c.pid}
+    return tuple(c for c in columns if c in marked)
+
+
 def classify_table(name: str, columns: dict[str, str]) -> Kind | None:
     """The kind of a main-schema table, or None when the app never publishes it."""
     if name.startswith("app_") or name in HIDDEN:
         return None
-    cols = set(columns)
-    if name == "person" or cols & PERSON_KEYS or cols & PID_NAMES:
+    if name == "person" or set(columns) & PERSON_KEYS or pid_columns_of(name, columns):
         return "person"
     if name in REFERENCE:
         return "reference"
@@ -149,7 +159,7 @@ class Catalog:
                 columns=columns,
                 rows=int(sizes.get(t) or 0),
                 roles=classify_columns(columns),
-                pid_columns=tuple(c for c in columns if c in PID_NAMES),
+                pid_columns=pid_columns_of(t, columns),
             )
         return out
 
