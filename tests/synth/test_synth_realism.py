@@ -173,3 +173,19 @@ def test_travel_times_to_hospital_are_plausible(economy20k):
     assert 3 < np.median(t) < 30 and t.max() < 120
     kind = np.array(areas["rural_urban"])
     assert np.median(t[kind == "rural"]) > np.median(t[kind == "city"])
+
+
+def test_calendar_winter_pressure_and_weekday_services(db20k):
+    winter, summer = db20k.execute(
+        "SELECT count(*) FILTER (WHERE month(start_date) IN (12, 1, 2)), "
+        "count(*) FILTER (WHERE month(start_date) IN (6, 7, 8)) FROM activity "
+        "WHERE admission_method = 'emergency'"
+    ).fetchone()
+    assert winter > 1.1 * summer
+    weekend = db20k.execute(
+        "SELECT setting, avg((dayofweek(start_date) IN (0, 6))::INT) FROM activity "
+        "WHERE setting IN ('gp', 'outpatient', 'ae') GROUP BY ALL"
+    ).fetchall()
+    share = dict(weekend)
+    assert share["gp"] < 0.02 and share["outpatient"] < 0.02
+    assert 0.2 < share["ae"] < 0.35  # A&E is open every day (2/7 = 0.29)

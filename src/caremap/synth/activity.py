@@ -18,7 +18,7 @@ import numpy as np
 from caremap.synth.activity_care import community_events, gp_events, social_care_events
 from caremap.synth.conditions import Conditions
 from caremap.synth.config import SynthConfig, rng_for
-from caremap.synth.events import C, Events, _ev
+from caremap.synth.events import C, Events, _ev, draw_days
 from caremap.synth.geography import Geography
 from caremap.synth.people import People
 from caremap.synth.reference import (
@@ -103,12 +103,11 @@ class ActivityMaker:
         alive_end = np.minimum(self.p.death.astype(np.int64), ye)
         return np.clip((alive_end - ys) / (ye - ys), 0, 1)
 
-    def _draw(self, rng, lam: np.ndarray, ys: int, ye: int, expo: np.ndarray):
+    def _draw(self, rng, lam: np.ndarray, ys: int, ye: int, expo: np.ndarray, pattern: str):
         counts = rng.poisson(np.maximum(lam, 0) * expo)
         person = np.repeat(np.arange(self.p.n), counts)
         span = np.maximum(expo[person] * (ye - ys), 1)
-        start = ys + np.floor(rng.random(len(person)) * span).astype(np.int64)
-        return person, start
+        return person, draw_days(rng, ys, ye, span, pattern)
 
     def _acute(self, rng, person) -> np.ndarray:
         second = rng.random(len(person)) < 0.15
@@ -137,7 +136,7 @@ class ActivityMaker:
         # emergency admissions
         person = np.repeat(np.arange(self.p.n), risk.admissions)
         span = np.maximum(expo[person] * (ye - ys), 1)
-        start = ys + np.floor(rng.random(len(person)) * span).astype(np.int64)
+        start = draw_days(rng, ys, ye, span, "nel")
         hosp = self._acute(rng, person)
         diag, spec = self._nel_diagnosis(rng, person, age)
         los = np.minimum(rng.geometric(1 / (2 + age[person] / 15)), 60) - 1
@@ -172,7 +171,7 @@ class ActivityMaker:
         lam = shape * np.exp(0.3 * self.p.latent + 0.15 * self.p.imd_z) * (1 + 0.15 * self.ncond)
         need = max(self.cfg.ae_per_1000 / 1000 * expo.sum() - via_ae.sum(), 0)
         lam *= need / max((lam * expo).sum(), 1e-9)
-        ap, ast = self._draw(rng, lam, ys, ye, expo)
+        ap, ast = self._draw(rng, lam, ys, ye, expo, "ae")
         ah = self._acute(rng, ap)
         adiag = DIAGNOSES.ids(AE_DIAGNOSES)[rng.integers(0, len(AE_DIAGNOSES), len(ap))]
         out["ae"].append(self._ae_rows(rng, ap, ast, ah, adiag))
@@ -181,7 +180,7 @@ class ActivityMaker:
         # ambulance incidents without conveyance (~40% of incidents)
         n_conv = int(by_amb.sum() + conv.sum())
         lam2 = lam * (n_conv * 0.67) / max((lam * expo).sum(), 1e-9)
-        np_, nst = self._draw(rng, lam2, ys, ye, expo)
+        np_, nst = self._draw(rng, lam2, ys, ye, expo, "ambulance")
         hear = rng.random(len(np_)) < 0.4
         out["ambulance"].append(self._amb_rows(np_[~hear], nst[~hear], "SEE_TREAT"))
         out["ambulance"].append(self._amb_rows(np_[hear], nst[hear], "HEAR_TREAT"))
@@ -251,7 +250,7 @@ class ActivityMaker:
         )
         lam = shape * (1 + 0.1 * self.ncond)
         lam *= 0.16 * expo.sum() / max((lam * expo).sum(), 1e-9)
-        person, start = self._draw(rng, lam, ys, ye, expo)
+        person, start = self._draw(rng, lam, ys, ye, expo, "elective")
         a, female = age[person], self.p.sex[person] == 1
         w = np.stack(
             [
@@ -291,7 +290,7 @@ class ActivityMaker:
         women = (self.p.sex == 1) & (age >= 15) & (age <= 44)
         lam = np.where(women, np.exp(-(((age - 31) / 6.0) ** 2)), 0.0)
         lam *= 0.055 * (women * expo).sum() / max((lam * expo).sum(), 1e-9)
-        person, start = self._draw(rng, lam, ys, ye, expo)
+        person, start = self._draw(rng, lam, ys, ye, expo, "maternity")
         hosp = self._acute(rng, person)
         los = rng.integers(0, 4, len(person))
         return _ev(
@@ -312,7 +311,7 @@ class ActivityMaker:
         shape = np.interp(age, [0, 15, 40, 60, 75, 85, 99], [0.6, 0.5, 0.8, 1.3, 1.8, 1.7, 1.3])
         lam = shape * (1 + 0.3 * self.ncond)
         lam *= self.cfg.outpatient_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
-        person, start = self._draw(rng, lam, ys, ye, expo)
+        person, start = self._draw(rng, lam, ys, ye, expo, "outpatient")
         w = np.array([s[2] for s in OUTPATIENT_SPECIALTIES])
         pick = rng.choice(len(w), len(person), p=w / w.sum())
         spec = SPECIALTIES.ids([s[0] for s in OUTPATIENT_SPECIALTIES])[pick]

@@ -23,7 +23,7 @@ def gp_events(m: ActivityMaker, rng, age, ys, ye, expo) -> Events:
     female = (m.p.sex == 1) & (age >= 16) & (age <= 60)
     lam = shape * (1 + 0.3 * female) * (1 + 0.25 * m.ncond) * np.exp(0.2 * m.p.latent)
     lam *= m.cfg.gp_contacts_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
-    person, start = m._draw(rng, lam, ys, ye, expo)
+    person, start = m._draw(rng, lam, ys, ye, expo, "gp")
     before = (m.p.prev_practice[person] >= 0) & (start < m.p.prev_until[person])
     prac = np.where(before, m.p.prev_practice[person], m.p.practice[person])
     return _ev(
@@ -48,7 +48,7 @@ def community_events(m: ActivityMaker, rng, age, ys, ye, expo) -> Events:
     )
     lam = lam * rng.gamma(0.5, 2.0, m.p.n)
     lam *= m.cfg.community_per_person * expo.sum() / max((lam * expo).sum(), 1e-9)
-    person, start = m._draw(rng, lam, ys, ye, expo)
+    person, start = m._draw(rng, lam, ys, ye, expo, "community")
     c = m.near_comm[m.p.area[person]]
     spec = SPECIALTIES.ids(["950", "650", "653"])[rng.choice(3, len(person), p=[0.6, 0.25, 0.15])]
     return _ev(

@@ -15,8 +15,10 @@ deprivation and prior use. Admitted people have 1 + Poisson(0.2 + 1.5 p) admissi
 is solved each year so admissions per 1,000 people match ``emergency_per_1000``.
 
 Deaths follow a Gompertz curve (ln q = -10.1 + 0.09 age, infants 0.004), raised by
-heart failure, cancer, dementia, COPD and frailty, and doubled in a year with an emergency
-admission; calibrated to England's crude death rate (~9.5 per 1,000, ONS 2022).
+heart failure, cancer, dementia, COPD and frailty and by the admission risk (x (1 + 3p)),
+calibrated to England's crude death rate (~9.5 per 1,000, ONS 2022). p is the probability
+for a whole year; a person who dies keeps the share of their admissions that fall before
+the death.
 """
 
 from __future__ import annotations
@@ -60,13 +62,15 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _solve_b0(lin: np.ndarray, exposure: np.ndarray, target: float) -> float:
+    """The intercept giving ``target`` expected admissions per person alive at the start
+    (exposure: the expected share of the year each lives)."""
     keep = exposure > 0
     lin, exposure = lin[keep].astype(np.float32), exposure[keep].astype(np.float32)
     lo, hi = -15.0, 5.0
     for _ in range(32):
         mid = (lo + hi) / 2
         p = _sigmoid(mid + lin)
-        expected = float((p * (1.2 + 1.5 * p) * exposure).sum()) / max(exposure.sum(), 1)
+        expected = float((p * (1.2 + 1.5 * p) * exposure).sum()) / max(len(exposure), 1)
         lo, hi = (mid, hi) if expected < target else (lo, mid)
     return (lo + hi) / 2
 
@@ -102,17 +106,24 @@ def simulate_years(
             p0 = _sigmoid(b0 + base)
             prior = (rng.random(n) < p0) * (1 + rng.poisson(0.2 + 1.5 * p0))
         lin = base + 0.6 * np.log1p(prior)
-        # deaths this year (exposure counts the part of the year lived)
         logq = np.where(age < 1, np.log(0.004), -10.1 + 0.09 * np.minimum(age, 105))
         logq = logq + has @ hr + 0.3 * people.latent
         b0 = _solve_b0(lin, alive.astype(float), per_1000 / 1000)
         p = _sigmoid(b0 + lin)
-        admitted = alive & (rng.random(n) < p)
-        counts = admitted * (1 + rng.poisson(0.2 + 1.5 * p))
-        q = np.exp(logq) * np.where(admitted, 2.0, 1.0)
-        q *= CRUDE_DEATH_RATE / max((q * alive).sum() / max(alive.sum(), 1), 1e-9)
-        dies = alive & (rng.random(n) < np.minimum(q, 0.5))
+        q = np.exp(logq) * (1 + 3 * p)
+        q = np.minimum(
+            q * CRUDE_DEATH_RATE / max((q * alive).sum() / max(alive.sum(), 1), 1e-9), 0.5
+        )
+        # re-solve so admissions per 1,000 residents hold once deaths cut years short
+        b0 = _solve_b0(lin, alive * (1 - q / 2), per_1000 / 1000)
+        p = _sigmoid(b0 + lin)
+        dies = alive & (rng.random(n) < q)
         people.death[dies] = rng.integers(ys, ye, dies.sum())
+        # admissions happen while alive: a year cut short by death keeps its share of them
+        lived = np.clip((people.death.astype(np.int64) - ys) / (ye - ys), 0, 1)
+        admitted = alive & (rng.random(n) < p)
+        full = admitted * (1 + rng.poisson(0.2 + 1.5 * p))
+        counts = rng.binomial(full, lived)
         out.append(RiskYear(p=np.where(alive, p, 0.0), admissions=counts, alive_from=alive))
         prior = counts
     return out
