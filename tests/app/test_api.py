@@ -129,6 +129,9 @@ def test_clinician_sees_only_their_locality_and_is_audited(login):
     cal = login("cal")
     r = cal.get("/api/caseload").json()
     assert r["total"] == 10 and {x["locality_code"] for x in r["rows"]} == {"L1"}
+    # the team sees whom to contact: identity joined from the linked person table
+    assert {int(x["nhs_number"][2:]) % 4 for x in r["rows"]} == {1}
+    assert all(x["family_name"] for x in r["rows"])
     for params in ({"locality": "L2"}, {"locality": "L0"}):
         assert cal.get("/api/caseload", params=params).status_code == 403
         assert cal.get("/risk/caseload", params=params).status_code == 403

@@ -12,7 +12,7 @@ from fastapi import HTTPException, Request
 
 from caremap.app import audit
 from caremap.app.catalog import TableInfo, visible_kinds
-from caremap.app.query import BadRequest, NotFound, Page, parse_filters, read_page
+from caremap.app.query import BadRequest, NotFound, Page, jsonable, parse_filters, read_page
 from caremap.app.state import AppState
 from caremap.app.users import User
 
@@ -128,18 +128,7 @@ def read_caseload(
     info = caseload_table(st)
     if info is None:
         raise NotFound("no caseload yet: run `caremap risk` to produce risk_caseload")
-    order = next((c for c in ("rank", "risk_rank", "score", "risk") if info.has(c)), None)
-    page = read_page(
-        st.cursor(),
-        info,
-        filters=[],
-        columns=None,
-        order_by=order,
-        descending=order in ("score", "risk"),
-        limit=limit,
-        offset=offset,
-        extra_where=("locality_code", locality) if locality is not None else None,
-    )
+    page = _caseload_page(st, info, locality, limit, offset)
     audit.record(
         st.cursor(),
         user,
@@ -150,6 +139,36 @@ def read_caseload(
         client,
     )
     return page, info.name
+
+
+IDENTITY = ("nhs_number", "given_name", "family_name", "date_of_birth")
+
+
+def _caseload_page(
+    st: AppState, info: TableInfo, locality: str | None, limit: int, offset: int
+) -> Page:
+    """Caseload rows, best first, with each person's identity from ``person`` when linked
+    (a clinical team needs to know whom to contact). All identifiers are fixed here; the
+    locality and paging are bound parameters."""
+    con = st.cursor()
+    person = st.catalog.tables(con).get("person")
+    ident = [c for c in IDENTITY if person is not None and person.has(c)]
+    join = bool(ident) and info.has("person_id") and person is not None and person.has("person_id")
+    cols = list(info.columns) + (ident if join else [])
+    order = next((c for c in ("rank", "risk_rank") if info.has(c)), None)
+    order_sql = f'c."{order}"' if order else ('c."score" DESC' if info.has("score") else "1")
+    select = ", ".join([f'c."{c}"' for c in info.columns] + [f'p."{c}"' for c in ident if join])
+    src = f'"{info.name}" c' + (
+        ' LEFT JOIN "person" p ON p."person_id" = c."person_id"' if join else ""
+    )
+    where, params = ('WHERE c."locality_code" = ?', [locality]) if locality else ("", [])
+    total = con.execute(f'SELECT count(*) FROM "{info.name}" c {where}', params).fetchall()[0][0]
+    rows = con.execute(
+        f"SELECT {select} FROM {src} {where} ORDER BY {order_sql} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    out = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in rows]
+    return Page(cols, out, int(total), limit, offset, False)
 
 
 def area_profile(st: AppState, user: User, code: str) -> dict[str, Any] | None:
@@ -200,7 +219,5 @@ def read_audit(st: AppState, limit: int, offset: int) -> Page:
         [limit, offset],
     )
     cols = [d[0] for d in cur.description]
-    from caremap.app.query import jsonable
-
     rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in cur.fetchall()]
     return Page(cols, rows, int(total), limit, offset, False)
