@@ -216,12 +216,15 @@ def _region_sql(ws: Workspace) -> str:
     )
 
 
-_STATUS = """CASE
+_EPS = "1e-9 * greatest(1.0, abs(c.threshold))"  # float noise in sums is not a failure
+_STATUS = f"""CASE
   WHEN v.value IS NULL OR coalesce(v.denominator, 0) < c.min_denominator
        OR (c.unit = 'proportion' AND coalesce(v.denominator, 0) = 0) THEN 'no evidence'
-  WHEN (c.operator = '>=' AND v.value >= c.threshold) OR (c.operator = '<=' AND v.value <= c.threshold)
-    OR (c.operator = '>' AND v.value > c.threshold) OR (c.operator = '<' AND v.value < c.threshold)
-    OR (c.operator = '==' AND v.value = c.threshold) THEN 'met'
+  WHEN (c.operator = '>=' AND v.value >= c.threshold - {_EPS})
+    OR (c.operator = '<=' AND v.value <= c.threshold + {_EPS})
+    OR (c.operator = '>' AND v.value > c.threshold + {_EPS})
+    OR (c.operator = '<' AND v.value < c.threshold - {_EPS})
+    OR (c.operator = '==' AND abs(v.value - c.threshold) <= {_EPS}) THEN 'met'
   ELSE 'not met' END"""
 
 
