@@ -40,3 +40,22 @@ def test_serve_rejects_a_bad_config_listing_every_problem(tmp_path, capsys):
     assert main(["serve", "-w", str(ws), "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "suppress_below" in err and "session_hours" in err and "colour" in err
+
+
+def test_demo_hook_creates_a_demo_admin_and_prints_the_address(tmp_path, monkeypatch, capsys):
+    import caremap.app
+    from caremap.app.users import list_users
+    from caremap.cli import cmd_app
+    from caremap.core.workspace import open_workspace
+
+    ws = tmp_path / "demo.duckdb"
+    open_workspace(ws).close()
+    served = []
+    monkeypatch.setattr(caremap.app, "serve", lambda config, host, port: served.append(port))
+    cmd_app._serve_demo(ws, 8123)
+    out = capsys.readouterr().out
+    assert served == [8123] and "http://127.0.0.1:8123/" in out and "demo" in out
+    with open_workspace(ws) as w:
+        assert [(u.username, u.role) for u in list_users(w.cursor())] == [("demo", "admin")]
+    cmd_app._serve_demo(ws, 8124)  # users exist now: none added, no password printed
+    assert "demo dashboard user" not in capsys.readouterr().out

@@ -35,6 +35,21 @@ def _serve(config, host: str, port: int) -> None:
 
 
 def _serve_demo(ws_path: Path, port: int) -> None:
+    """`caremap demo` ends here: a demo admin on the synthetic workspace if it has no users."""
+    import secrets
+
+    from caremap.app.users import add_user, list_users
+    from caremap.cli.common import workspace
+
+    with workspace(ws_path) as ws:
+        con = ws.cursor()
+        if not list_users(con):
+            password = secrets.token_urlsafe(12)
+            add_user(con, "demo", password, "admin")
+            console.print(
+                f"demo dashboard user: [bold]demo[/] / [bold]{password}[/] (admin, synthetic "
+                "data only; add others with `caremap user add`)"
+            )
     _serve(_config(ws_path, None), "127.0.0.1", port)
 
 
