@@ -116,9 +116,9 @@ def _demo(ctx: DemoContext) -> None:
         f"{c.sites} sites, {c.assessments} criteria checked: {c.met} met, {c.not_met} not met, "
         f"{c.no_evidence} no evidence"
     )
-    if ctx.ws.has_table("truth.standards_failure"):
-        from caremap.standards.evaluation import planted_failures
+    from caremap.standards.evaluation import TRUTH_TABLE, planted_failures
 
+    if ctx.ws.has_table(TRUTH_TABLE):
         found = planted_failures(ctx.ws)
         det = sum(r["result"] == "detected" for r in found)
         text += f"; planted failures detected {det} of {len(found)}"
