@@ -101,6 +101,23 @@ THORN UPTON WEST WICK WHIT BARROW CALDER FELL HOLM
 SETTLEMENT_ENDS = ["FORD", "TON", "BURY", "HAM", "LEY", "BY", "CHESTER", "WORTH", "MOUTH", "FIELD"]
 
 
+# Place-derived surnames (ASHWORTH, KINGSLEY...) widen the long tail: in England the most
+# common surname (Smith) is held by ~1.3% of people, so a short list alone would make
+# far too many people share a name.
+PLACE_SURNAMES = sorted(
+    {a + b for a in SETTLEMENT_STEMS for b in ("WORTH", "TON", "FORD", "LEY", "BY", "HAM")}
+    - set(SURNAMES)
+)
+ALL_SURNAMES = SURNAMES + PLACE_SURNAMES
+
+
+def surname_weights() -> np.ndarray:
+    """Common surnames Zipf-like (65% of people), place-derived ones evenly (35%)."""
+    common = zipf_weights(len(SURNAMES), 0.6) * 0.65
+    tail = np.full(len(PLACE_SURNAMES), 0.35 / len(PLACE_SURNAMES))
+    return np.r_[common, tail]
+
+
 def zipf_weights(n: int, s: float = 1.0) -> np.ndarray:
     w = 1.0 / np.arange(1, n + 1) ** s
     return w / w.sum()

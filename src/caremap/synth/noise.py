@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from caremap.synth.config import NoiseConfig, rng_for
-from caremap.synth.names import STREET_KINDS, STREET_STEMS, SURNAMES, nickname_lookup
+from caremap.synth.names import ALL_SURNAMES, STREET_KINDS, STREET_STEMS, nickname_lookup
 from caremap.synth.people import People
 from caremap.synth.postcodes import Postcodes
 
@@ -95,7 +95,7 @@ class IdentityNoise:
         prev = p.previous_family[person]
         use_prev = (prev >= 0) & (u[6] < (0.0 if system == "gp" else cfg.previous_surname))
         fam_idx = np.where(use_prev, prev, fam_idx)
-        family = np.array(SURNAMES, dtype=object)[fam_idx]
+        family = np.array(ALL_SURNAMES, dtype=object)[fam_idx]
         for i in np.flatnonzero(u[7] < cfg.family_name_typo):
             family[i] = typo(family[i], rng)
         junk = u[8] < cfg.junk_name[system]

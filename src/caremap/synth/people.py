@@ -18,7 +18,7 @@ import numpy as np
 
 from caremap.synth.config import SynthConfig, rng_for
 from caremap.synth.geography import Geography
-from caremap.synth.names import FEMALE, MALE, SURNAMES, zipf_weights
+from caremap.synth.names import ALL_SURNAMES, FEMALE, MALE, surname_weights, zipf_weights
 from caremap.synth.postcodes import Postcodes
 from caremap.synth.reference import MAX_AGE, england_single_year
 from caremap.synth.sites import Sites
@@ -90,7 +90,7 @@ class People:
     household: np.ndarray
     twin_of: np.ndarray  # person index or -1
     given: np.ndarray  # index into MALE or FEMALE by sex
-    family: np.ndarray  # index into SURNAMES
+    family: np.ndarray  # index into ALL_SURNAMES
     previous_family: np.ndarray  # birth surname index or -1
     nhs: np.ndarray  # int64
     postcode: np.ndarray  # index into Postcodes (current)
@@ -172,8 +172,7 @@ def make_people(
     pick = first[area[kids]] + (rng.random(len(kids)) * n_heads[area[kids]]).astype(np.int64)
     household[kids] = hs[pick]
     # surnames: households share the head's surname
-    sw = zipf_weights(len(SURNAMES), 0.8)
-    own = rng.choice(len(SURNAMES), size=n_base, p=sw)
+    own = rng.choice(len(ALL_SURNAMES), size=n_base, p=surname_weights())
     family = own[household]
     previous = np.full(n_base, -1, dtype=np.int64)
     keep_own = rng.random(len(wife)) < 0.25
@@ -200,8 +199,8 @@ def make_people(
     # given names: Zipf over each list; a twin's differs and shares the initial 30% of the time
     given = np.where(
         sex == 0,
-        rng.choice(len(MALE), population, p=zipf_weights(len(MALE), 0.9)),
-        rng.choice(len(FEMALE), population, p=zipf_weights(len(FEMALE), 0.9)),
+        rng.choice(len(MALE), population, p=zipf_weights(len(MALE), 0.4)),
+        rng.choice(len(FEMALE), population, p=zipf_weights(len(FEMALE), 0.4)),
     )
     given = _twin_names(given, sex, twin_of, n_base, rng)
 

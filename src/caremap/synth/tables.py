@@ -12,7 +12,7 @@ from caremap.synth.activity import ActivityMaker
 from caremap.synth.conditions import CONDITION_NAMES, Conditions
 from caremap.synth.events import Events
 from caremap.synth.geography import KINDS, Geography
-from caremap.synth.names import SURNAMES
+from caremap.synth.names import ALL_SURNAMES
 from caremap.synth.people import NO_DATE, People
 from caremap.synth.postcodes import Postcodes
 from caremap.synth.records import PREFIX, SystemRecords
@@ -172,7 +172,7 @@ def truth_person(people: People, geo: Geography, pcs: Postcodes, sites: Sites) -
             "person_key": pa.array(np.arange(1, n + 1), pa.int64()),
             "nhs_number": pc.utf8_lpad(pc.cast(pa.array(people.nhs), pa.string()), 10, "0"),
             "given_name": pa.array(people.given_name(), pa.string()),
-            "family_name": pa.array(np.array(SURNAMES, object)[people.family], pa.string()),
+            "family_name": pa.array(np.array(ALL_SURNAMES, object)[people.family], pa.string()),
             "date_of_birth": _date(people.dob),
             "sex": pa.array(np.where(people.sex == 0, "M", "F").astype(object), pa.string()),
             "area_code": pa.array(geo.area_code[people.area], pa.string()),
