@@ -393,16 +393,44 @@ def predict_with_model(
     ev = model.evidence
     new_sdf = backend.register(new_data, "link_new")
     parts = []
-    s = model.settings_dict()
+    dialect = "duckdb" if backend.engine == "duckdb" else "spark"
+    s = for_dialect(model.settings_dict(), ev, config, dialect)
     s["link_type"] = "dedupe_only"
     parts.append(_predict(Linker(new_sdf, s, log_level=logging.ERROR), ev, config))
     if existing_data is not None:
         old_sdf = backend.register(existing_data, "link_old")
         new2 = backend.register(new_data, "link_new")
-        s2 = model.settings_dict()
+        s2 = for_dialect(model.settings_dict(), ev, config, dialect)
         s2["link_type"] = "link_only"
         parts.append(_predict(Linker([new2, old_sdf], s2, log_level=logging.ERROR), ev, config))
     return pa.concat_tables(parts)
+
+
+def for_dialect(saved: dict, ev: Evidence, config: LinkConfig, dialect: str) -> dict:
+    """A saved model's settings for ``dialect`` (a model trained on DuckDB applied on Spark).
+
+    Splink stores SQL in the dialect it trained on, so the comparisons are rebuilt for the
+    target dialect from the same definitions and the trained m and u probabilities copied
+    across level by level."""
+    if (saved.get("sql_dialect") or "duckdb") == dialect:
+        return saved
+    fresh = settings(ev, config).create_settings_dict(dialect)
+    saved_comps = {c["output_column_name"]: c for c in saved.get("comparisons", [])}
+    for comp in fresh["comparisons"]:
+        old = saved_comps.get(comp["output_column_name"])
+        if old is None or len(old["comparison_levels"]) != len(comp["comparison_levels"]):
+            raise CaremapError(
+                f"saved model does not match this version's comparison {comp['output_column_name']}"
+            )
+        for new_level, old_level in zip(
+            comp["comparison_levels"], old["comparison_levels"], strict=True
+        ):
+            for key in ("m_probability", "u_probability"):
+                if old_level.get(key) is not None:
+                    new_level[key] = old_level[key]
+    fresh["probability_two_random_records_match"] = saved["probability_two_random_records_match"]
+    fresh["sql_dialect"] = dialect
+    return fresh
 
 
 def _predict(linker, ev: Evidence, config: LinkConfig) -> pa.Table:

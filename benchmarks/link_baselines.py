@@ -1,0 +1,105 @@
+"""The two peers caremap's linkage is measured against, on the same workspace.
+
+* plain Splink: Splink's out-of-the-box comparisons (NameComparison, DateOfBirthComparison,
+  PostcodeComparison, exact NHS number and sex), u by random sampling, m by EM, connected
+  components at match probability 0.95 - what an analyst gets following Splink's tutorial;
+* deterministic: two rules, same NHS number, or same given name + family name + date of
+  birth, joined by connected components.
+
+Each writes a record -> cluster table (source_system, record_id, cluster_id) for
+`caremap.link.evaluate.evaluate_assignment`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from caremap.core.workspace import Workspace
+from caremap.link.cluster import connected_components
+
+RAW = """
+SELECT CAST(row_number() OVER (ORDER BY source_system, record_id) - 1 AS BIGINT) AS unique_id,
+  source_system, record_id, nullif(replace(nhs_number, ' ', ''), '') AS nhs_number,
+  upper(given_name) AS given_name, upper(family_name) AS family_name, date_of_birth,
+  postcode, sex
+FROM source_record
+"""
+
+
+def deterministic_baseline(ws: Workspace, table: str = "bench_deterministic") -> None:
+    raw = ws.sql(RAW)
+    ws.register_temp("_bench_raw", raw)
+    edges = ws.sql(
+        """
+        SELECT unique_id AS l, min(unique_id) OVER (PARTITION BY nhs_number) AS r
+        FROM _bench_raw WHERE nhs_number IS NOT NULL
+        UNION ALL
+        SELECT unique_id, min(unique_id) OVER (PARTITION BY given_name, family_name,
+          date_of_birth) FROM _bench_raw
+        WHERE given_name IS NOT NULL AND family_name IS NOT NULL AND date_of_birth IS NOT NULL
+        """
+    )
+    labels = connected_components(
+        raw.num_rows, edges.column("l").to_numpy(), edges.column("r").to_numpy()
+    )
+    _write(ws, table, raw, labels)
+
+
+def plain_splink(ws: Workspace, table: str = "bench_splink", memory_limit: str = "2GB") -> None:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    raw = ws.sql(RAW)
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    api = DuckDBAPI(con)
+    sdf = api.register(raw.drop_columns(["source_system", "record_id"]), table_name="raw")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("family_name"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=False),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("nhs_number"),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("nhs_number"),
+            block_on("date_of_birth"),
+            block_on("given_name", "family_name"),
+            block_on("postcode", "family_name"),
+        ],
+    )
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs_number"), block_on("given_name", "family_name", "date_of_birth")],
+        recall=0.8,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e5, seed=1)
+    for rule in (block_on("date_of_birth"), block_on("given_name", "family_name")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    pred = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.95)
+    got = con.sql(
+        f"SELECT unique_id, cluster_id FROM {clusters.physical_name} ORDER BY unique_id"
+    ).to_arrow_table()
+    labels = got.column("cluster_id").to_numpy(zero_copy_only=False)
+    con.close()
+    _write(ws, table, raw, labels)
+
+
+def _write(ws: Workspace, table: str, raw, labels) -> None:
+    import pyarrow as pa
+
+    ws.write_table(
+        table,
+        pa.table(
+            {
+                "source_system": raw.column("source_system"),
+                "record_id": raw.column("record_id"),
+                "cluster_id": pa.array(labels).cast(pa.string()),
+            }
+        ),
+    )
