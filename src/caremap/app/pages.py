@@ -51,7 +51,7 @@ def _nav(request: Request, user: User | None) -> list[dict]:
     items += [
         {
             "href": f"/{c.slug}",
-            "text": c.title.split(" ")[0] if c.slug != "quality" else "Quality",
+            "text": c.slug.capitalize(),
             "current": path.startswith(f"/{c.slug}"),
         }
         for c in CAPABILITIES
