@@ -13,7 +13,9 @@ bound for a full pandas equivalent. The script also checks that both give the sa
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,10 +45,14 @@ def prepare(population: int, seed: int, folder: Path) -> Path:
 
 
 def ours(ws_path: Path) -> tuple[float, pd.DataFrame]:
+    import shutil
+
     from caremap.core.workspace import open_workspace
     from caremap.needs import NeedsConfig, run_needs
 
-    with open_workspace(ws_path) as ws:
+    work = ws_path.with_name("needs_bench_run.duckdb")  # leave the prepared workspace as is
+    shutil.copy(ws_path, work)
+    with open_workspace(work) as ws:
         t0 = time.perf_counter()
         res = run_needs(ws, NeedsConfig(localities="build"))
         secs = time.perf_counter() - t0
@@ -55,6 +61,7 @@ def ours(ws_path: Path) -> tuple[float, pd.DataFrame]:
             "SELECT indicator, area_code, period, value FROM needs_indicator "
             "WHERE area_type = 'small_area' AND confidence = 0.95 AND method LIKE 'dsr%'"
         )
+    work.unlink()
     return secs, dsr
 
 
@@ -126,6 +133,29 @@ def peer(ws_path: Path) -> tuple[float, pd.DataFrame]:
     return time.perf_counter() - t0, out
 
 
+def _child(side: str, ws_path: Path, out: Path) -> dict:
+    """Run one side in its own process, so each peak memory is its own."""
+    code = (
+        "import json, resource, sys; sys.path.insert(0, sys.argv[3]);"
+        "import needs as b; from pathlib import Path;"
+        "secs, df = getattr(b, sys.argv[1])(Path(sys.argv[2]));"
+        "df.to_parquet(sys.argv[4]);"
+        "print(json.dumps({'seconds': secs,"
+        " 'peak_gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}))"
+    )
+    here = str(Path(__file__).resolve().parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, side, str(ws_path), here, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"{side} failed:\n{proc.stderr}")
+    print(proc.stdout.strip().splitlines()[0] if side == "ours" else f"{side}: done")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--population", type=int, default=1_000_000)
@@ -136,18 +166,19 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         ws_path = prepare(args.population, args.seed, folder)
-        t_ours, d_ours = ours(ws_path)
-        t_peer, d_peer = peer(ws_path)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        r_ours = _child("ours", ws_path, Path(tmp) / "ours.parquet")
+        r_peer = _child("peer", ws_path, Path(tmp) / "peer.parquet")
+        d_ours = pd.read_parquet(Path(tmp) / "ours.parquet")
+        d_peer = pd.read_parquet(Path(tmp) / "peer.parquet")
     d_peer["period"] = [f"{p}/{(p + 1) % 100:02d}" for p in d_peer.period]
     m = d_ours.merge(d_peer, on=["indicator", "area_code", "period"], suffixes=("", "_peer"))
     both = m.value.notna() & m.value_peer.notna()
     diff = float(np.max(np.abs(m.value[both] - m.value_peer[both]))) if both.any() else np.nan
     print(f"\n| {args.population:,} people | caremap needs | pandas reference (subset) |")
     print("|---|---|---|")
-    print(f"| seconds | {t_ours:.1f} | {t_peer:.1f} |")
+    print(f"| seconds | {r_ours['seconds']:.1f} | {r_peer['seconds']:.1f} |")
+    print(f"| peak memory (GB) | {r_ours['peak_gb']:.2f} | {r_peer['peak_gb']:.2f} |")
     print(f"| small-area DSRs compared | {int(both.sum()):,} | max abs difference {diff:.2e} |")
-    print(f"| peak RSS of this process (GB) | {peak:.2f} | (same process) |")
 
 
 if __name__ == "__main__":
