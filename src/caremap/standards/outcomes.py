@@ -168,17 +168,40 @@ def _months_before(d: date, months: int) -> date:
     return date(m // 12, m % 12 + 1, 1)
 
 
-def _patterns_sql(config: OutcomeConfig, as_of: date) -> str:
+def _cohort_sql(config: OutcomeConfig, as_of: date) -> str:
+    """The eligible patients, with the covariate pattern key (GCS missing as -1)."""
     start = _months_before(as_of, config.months)
     return (
         "SELECT site_code, CAST(age AS DOUBLE) AS age, CAST(iss AS DOUBLE) AS iss, "
-        "CAST(gcs AS DOUBLE) AS gcs, CAST(sex = 'F' AS DOUBLE) AS female, "
-        "count(*) AS trials, sum(CASE WHEN died_30d THEN 1 ELSE 0 END) AS events "
+        "CAST(coalesce(gcs, -1) AS DOUBLE) AS gcs_key, "
+        "CAST(CASE WHEN sex = 'F' THEN 1 ELSE 0 END AS DOUBLE) AS female, "
+        "CASE WHEN died_30d THEN 1 ELSE 0 END AS died "
         f"FROM trauma_process WHERE iss > {int(config.iss_above)} AND age IS NOT NULL "
         f"AND iss IS NOT NULL AND died_30d IS NOT NULL "
         f"AND arrival_time >= DATE '{start.isoformat()}' "
-        f"AND arrival_time < DATE '{as_of.isoformat()}' "
-        "GROUP BY 1, 2, 3, 4, 5"
+        f"AND arrival_time < DATE '{as_of.isoformat()}'"
+    )
+
+
+KEYS = ("age", "iss", "gcs_key", "female")
+
+
+def _patterns_sql(config: OutcomeConfig, as_of: date) -> str:
+    """Covariate patterns over every site: the model is fitted on these counts."""
+    keys = ", ".join(KEYS)
+    return (
+        f"SELECT {keys}, count(*) AS trials, sum(died) AS events "
+        f"FROM ({_cohort_sql(config, as_of)}) c GROUP BY {keys}"
+    )
+
+
+def _site_sums_sql(config: OutcomeConfig, as_of: date) -> str:
+    """Patients, deaths and expected deaths per site, joining each patient's pattern risk."""
+    on = " AND ".join(f"q.{k} = c.{k}" for k in KEYS)
+    return (
+        "SELECT c.site_code, count(*) AS patients, sum(c.died) AS observed, "
+        f"sum(q.p) AS expected FROM ({_cohort_sql(config, as_of)}) c "
+        f"JOIN _std_pattern_risk q ON {on} GROUP BY c.site_code ORDER BY c.site_code"
     )
 
 
@@ -202,8 +225,9 @@ def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
         )
     cols = {
         c: np.asarray(pat.column(c).to_numpy(zero_copy_only=False), dtype=float)
-        for c in ("age", "iss", "gcs", "female", "trials", "events")
+        for c in (*KEYS, "trials", "events")
     }
+    cols["gcs"] = np.where(cols["gcs_key"] < 0, np.nan, cols["gcs_key"])
     full = _design(cols)
     deaths = float(cols["events"].sum())
     features = next(
@@ -214,11 +238,16 @@ def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
     p = predict(x, beta)
     auc = c_statistic(p, cols["events"], cols["trials"])
 
-    sites = np.asarray(pat.column("site_code").to_pylist(), dtype=object)
-    uniq, inv = np.unique(sites, return_inverse=True)
-    n = np.bincount(inv, weights=cols["trials"])
-    o = np.bincount(inv, weights=cols["events"])
-    e = np.bincount(inv, weights=cols["trials"] * p)
+    risk = pa.table({**{k: pa.array(cols[k]) for k in KEYS}, "p": pa.array(p)})
+    ws.register_temp("_std_pattern_risk", risk)
+    try:
+        sums = ws.sql(_site_sums_sql(config, as_of))
+    finally:
+        ws.unregister_temp("_std_pattern_risk")
+    uniq = np.asarray(sums.column("site_code").to_pylist(), dtype=object)
+    n = np.asarray(sums.column("patients").to_numpy(), dtype=float)
+    o = np.asarray(sums.column("observed").to_numpy(), dtype=float)
+    e = np.asarray(sums.column("expected").to_numpy(), dtype=float)
     r95 = isr(o, e, 0.95, exact_below=config.exact_below)
     r998 = isr(o, e, 0.998, exact_below=config.exact_below)
     rows = pa.table(
