@@ -57,8 +57,9 @@ class NoiseConfig(BaseModel):
     )
     dob_day_month_swap: Rate = Field(0.004, ge=0, le=1)
     dob_digit_typo: Rate = Field(0.004, ge=0, le=1)
-    stale_postcode: Rate = Field(
-        0.3, ge=0, le=1, description="record updated after a move still holds the old postcode"
+    stale_postcode: dict[str, Rate] = Field(
+        default_factory=lambda: _per_system(default=0.3, gp=0.1),
+        description="record updated after a move still holds the old postcode",
     )
     missing_postcode: dict[str, Rate] = Field(
         default_factory=lambda: _per_system(default=0.01, ae=0.04, ambulance=0.06, gp=0.0)

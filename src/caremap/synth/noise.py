@@ -119,7 +119,7 @@ class IdentityNoise:
         prev_pc = p.prev_postcode[person]
         has_prev = prev_pc >= 0
         old = has_prev & (
-            (record_date < p.prev_until[person]) | (rng.random(n) < cfg.stale_postcode)
+            (record_date < p.prev_until[person]) | (rng.random(n) < cfg.stale_postcode[system])
         )
         pc_idx = np.where(old, prev_pc, p.postcode[person])
         house = np.where(old, (p.house_no[person] * 7 + 3) % 179 + 1, p.house_no[person])
