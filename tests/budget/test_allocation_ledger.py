@@ -200,3 +200,35 @@ def test_localities_from_needs_map_when_present(ws):
     locs = set(ws.sql("SELECT DISTINCT locality_code FROM budget_allocation "
                       "WHERE level = 'locality'").column(0).to_pylist())  # fmt: skip
     assert locs == {"L1", "L2"}
+
+
+def test_allocations_sum_to_any_total(ws):
+    """Property: whatever the total, shares and need, every level sums to its parent."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from caremap.budget.allocate import allocate
+    from caremap.budget.classify import ClassifyConfig, classify
+
+    build(ws)
+    classify(ws, ClassifyConfig())
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        total=st.decimals(min_value=0, max_value=10**9, places=2),
+        shares=st.lists(st.integers(0, 100), min_size=4, max_size=4).filter(lambda s: sum(s)),
+        need=st.floats(0, 3),
+    )
+    def check(total, shares, need):
+        pots = dict(zip(["primary_care", "continuing_care", "planned_specialist",
+                         "public_health"], shares, strict=True))  # fmt: skip
+        a = allocate(ws, AllocationConfig(year_start=date(2024, 4, 1), total_pounds=total,
+                                          pot_shares=pots, need_elasticity=need))  # fmt: skip
+        assert a.total_pence == int(total * 100) == sum(a.pots.values())
+        for level in ("locality", "federation"):
+            got = {r["pot"]: r["s"] for r in ws.sql(
+                f"SELECT pot, sum(allocation_pence) AS s FROM budget_allocation "
+                f"WHERE level = '{level}' GROUP BY pot").to_pylist()}  # fmt: skip
+            assert got == a.pots
+
+    check()
