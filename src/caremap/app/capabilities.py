@@ -191,9 +191,7 @@ class PageContext:
         rows: int = 25,
     ) -> Section:
         head = df.head(rows)
-        records = [
-            {c: (None if pd.isna(v) else v) for c, v in r.items()} for r in head.to_dict("records")
-        ]
+        records = [{c: _cell(v) for c, v in r.items()} for r in head.to_dict("records")]
         return {
             "kind": "table",
             "title": title,
@@ -202,6 +200,19 @@ class PageContext:
             "note": note,
             "more": more,
         }
+
+
+def _cell(v: Any) -> Any:
+    """A value for an HTML table: missing as None, long text shortened, lists joined."""
+    if isinstance(v, list | tuple):
+        v = ", ".join(map(str, v))
+    elif v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    elif hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, str) and len(v) > 160:
+        return v[:157] + "..."
+    return v
 
 
 def capability_tables(ctx: PageContext, cap: Capability) -> list[TableInfo]:

@@ -229,4 +229,72 @@ def quality(ctx: PageContext) -> list[Section]:
         )
     if not capability_tables(ctx, BY_SLUG["quality"]):
         out.append(missing(BY_SLUG["quality"], "Linkage quality", ("person_link", "link_*")))
+    else:
+        out.extend(linkage(ctx))
+    return out
+
+
+def linkage(ctx: PageContext) -> list[Section]:
+    """Linkage quality: metrics by source, cluster sizes, what stayed unlinked."""
+    out: list[Section] = []
+    if ctx.has("link_quality"):
+        q = ctx.frame("link_quality")
+        if {"metric", "source_system", "value"} <= set(q.columns):
+            piv = q.pivot_table(
+                index="metric",
+                columns="source_system",
+                values="value",
+                aggfunc="first",
+                dropna=False,
+            )
+            out.append(ctx.table("Linkage quality by source system", piv.reset_index(), rows=100))
+        else:
+            out.append(ctx.table("Linkage quality", q, rows=100))
+        out[-1]["tables"] = ["link_quality"]
+    if ctx.has("link_cluster_sizes"):
+        cs = ctx.frame("link_cluster_sizes", order_by="cluster_size")
+        out.append(
+            ctx.chart(
+                "People by number of linked source records",
+                charts.bar(
+                    "",
+                    cs["cluster_size"].astype(str),
+                    cs["persons"],
+                    xlabel="records per person",
+                    ylabel="people",
+                ),
+            )
+        )
+        out[-1]["tables"] = ["link_cluster_sizes"]
+    if ctx.has("link_evaluation"):
+        ev = ctx.frame("link_evaluation")
+        out.append(
+            {
+                "kind": "summary",
+                "title": "Linkage against the synthetic ground truth",
+                "pairs": [
+                    (m, f"{v:.4f}" if isinstance(v, float) else v)
+                    for m, v in zip(ev["metric"], ev["value"], strict=True)
+                ],
+                "tables": ["link_evaluation"],
+            }
+        )
+    if ctx.has("link_unlinked"):
+        out.append(ctx.table("Records that could not be linked", ctx.frame("link_unlinked")))
+        out[-1]["tables"] = ["link_unlinked"]
+    if ctx.has("link_model"):
+        m = ctx.frame(
+            "link_model", [c for c in ("splink_version",) if ctx.info("link_model").has(c)]
+        )
+        out.append(
+            {
+                "kind": "summary",
+                "title": "Linkage model",
+                "pairs": [
+                    ("Splink version", m.iloc[0, 0] if m.shape[1] and len(m) else "-"),
+                    ("settings", "see /tables/link_model"),
+                ],
+                "tables": ["link_model"],
+            }
+        )
     return out
