@@ -29,7 +29,7 @@ def _operations(app):
 def _fuzz(op, cookies: dict, seen: dict[int, int]) -> None:
     @given(case=op.as_strategy())
     @settings(
-        max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     def check(case):
         for who, jar in cookies.items():

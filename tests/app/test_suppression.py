@@ -127,7 +127,7 @@ def test_nested_areas_protect_the_parent_subtotals():
 counts = st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=30)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(values=counts, threshold=st.integers(min_value=2, max_value=10))
 def test_no_hidden_cell_is_recoverable_from_a_1d_total(values, threshold):
     """Property: with the line total published, subtraction never isolates a hidden cell,
@@ -149,7 +149,7 @@ def test_no_hidden_cell_is_recoverable_from_a_1d_total(values, threshold):
     assert out["n"].isna().sum() == hidden.sum()
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     grid=st.lists(
         st.lists(st.integers(0, 40), min_size=2, max_size=5), min_size=2, max_size=5
