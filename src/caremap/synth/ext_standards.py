@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
+from scipy.spatial import cKDTree
 
 from caremap.synth.extensions import SynthContext, synth_extension
 
@@ -57,11 +58,11 @@ def _trauma(ctx: SynthContext, rng, failures: list[dict]) -> pa.Table | None:
     age = np.asarray(inc.column("age").to_numpy(zero_copy_only=False), dtype=float)
     sex = np.array(inc.column("sex").to_pylist(), dtype=object)
     t_inc = inc.column("incident_time").to_pylist()
-    d = np.hypot(*(ixy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    nearest_ed = np.where(ed[None, :], d, np.inf).argmin(axis=1)
-    dest = nearest_ed.copy()
+    ed_idx = np.flatnonzero(ed)  # distances to hospitals with an ED only
+    dest = ed_idx[cKDTree(xy[ed_idx]).query(ixy)[1]]
     if mtc.any():
-        nearest_mtc = np.where(mtc[None, :], d, np.inf).argmin(axis=1)
+        mtc_idx = np.flatnonzero(mtc)
+        nearest_mtc = mtc_idx[cKDTree(xy[mtc_idx]).query(ixy)[1]]
         to_mtc = (iss > 15) & (rng.random(n) < 0.8)
         dest = np.where(to_mtc, nearest_mtc, dest)
     at_mtc = mtc[dest]
