@@ -193,7 +193,10 @@ def blocking_rules(ev: Evidence) -> list:
     if ev.dob and ev.family:
         rules.append(block_on("dob", "substr(family, 1, 1)"))
     if ev.given and ev.family:
-        rules.append(block_on("given_phon", "family_phon"))
+        if ev.dob:
+            rules.append(block_on("given_phon", "family_phon", "substr(dob_str, 1, 3)"))
+        else:
+            rules.append(block_on("given_phon", "family_phon"))
         if ev.postcode:
             rules.append(block_on("given_canon", "postcode"))
             rules.append(block_on("family", "postcode"))
@@ -363,7 +366,8 @@ def train_and_predict(
     if det_rules:
         linker.training.estimate_probability_two_random_records_match(det_rules, recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
-    sample = min(config.em_sample, max(0.05, (250_000 / max(n_records, 1)) ** 0.5))
+    # EM needs tens of thousands of pairs, not all of them: sample about 150,000 records.
+    sample = min(config.em_sample, max(0.01, 150_000 / max(n_records, 1)))
     em_rules = []
     if ev.dob:
         em_rules.append(block_on("dob"))
