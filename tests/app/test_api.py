@@ -302,3 +302,15 @@ def test_logout_ends_the_session(login):
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text).group(1)
     assert c.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     assert c.get("/api/me").status_code == 401
+
+
+def test_each_localitys_small_areas_are_protected_against_the_locality_total(login):
+    """needs_indicator has no locality column, but the locality total is published: the
+    hidden small areas of every locality come in twos (or none)."""
+    rows = login("vic").get("/api/tables/needs_indicator", params={"limit": 1000}).json()["rows"]
+    by_locality: dict[str, int] = {}
+    for r in rows:
+        loc = f"L{int(r['area_code'][3:]) % 4}"
+        by_locality[loc] = by_locality.get(loc, 0) + (r["numerator"] is None)
+    assert all(n != 1 for n in by_locality.values()), by_locality
+    assert sum(by_locality.values()) >= 4

@@ -28,9 +28,7 @@ def _operations(app):
 
 def _fuzz(op, cookies: dict, seen: dict[int, int]) -> None:
     @given(case=op.as_strategy())
-    @settings(
-        max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-    )
+    @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def check(case):
         for who, jar in cookies.items():
             response = case.call(cookies=jar)

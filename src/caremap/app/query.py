@@ -12,7 +12,7 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -141,6 +141,32 @@ def jsonable(v: Any) -> Any:
     return v
 
 
+PARENT = "__caremap_parent_area"
+HIERARCHY = (
+    ("needs_locality_map", "area_code", "locality_code"),
+    ("small_area", "area_code", "locality_code"),
+    ("needs_locality_map", "locality_code", "ics_code"),
+    ("locality", "locality_code", "ics_code"),
+    ("ics", "ics_code", "region_code"),
+)
+
+
+def area_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each area code's parent (small area -> locality -> ICS -> region), where known."""
+    parents: dict[str, str] = {}
+    for table, child, parent in HIERARCHY:
+        try:
+            rows = con.execute(
+                f'SELECT DISTINCT "{child}", "{parent}" FROM "{table}" '
+                f'WHERE "{child}" IS NOT NULL AND "{parent}" IS NOT NULL'
+            ).fetchall()
+        except duckdb.Error:
+            continue
+        for c, p in rows:
+            parents.setdefault(str(c), str(p))
+    return parents
+
+
 class PublishedCache:
     """Suppressed copies of aggregate tables, recomputed when the table changes or expires."""
 
@@ -156,7 +182,15 @@ class PublishedCache:
             if hit and hit[1] == info.rows and time.monotonic() - hit[0] < self.ttl:
                 return hit[2]
         df = con.execute(f"SELECT * FROM {_q(info.name)}").df()
-        published, _ = suppress(df, info.roles, self.threshold)
+        roles = info.roles
+        if "area_code" in df.columns and "area_code" in roles.dims:
+            parents = area_parents(con)
+            if parents:
+                # totals are published per parent area too: protect each parent's line
+                df[PARENT] = df["area_code"].map(parents)
+                roles = replace(roles, dims=(*roles.dims, PARENT))
+        published, _ = suppress(df, roles, self.threshold)
+        published = published.drop(columns=[PARENT], errors="ignore")
         table = pa.Table.from_pandas(published, preserve_index=False)
         table = _cast_like(
             table, con.sql(f"SELECT * FROM {_q(info.name)} LIMIT 0").to_arrow_table()
