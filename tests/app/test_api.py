@@ -314,3 +314,15 @@ def test_each_localitys_small_areas_are_protected_against_the_locality_total(log
         by_locality[loc] = by_locality.get(loc, 0) + (r["numerator"] is None)
     assert all(n != 1 for n in by_locality.values()), by_locality
     assert sum(by_locality.values()) >= 4
+
+
+def test_access_log_has_no_query_strings_or_identifiers(login, caplog):
+    import logging
+
+    ada = login("ada")
+    with caplog.at_level(logging.INFO, logger="caremap.app.access"):
+        ada.get("/api/tables/person", params={"filter": "nhs_number:eq:9400000007"})
+        ada.get("/api/tables/person", params={"filter": "family_name:like:Person7"})
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "/api/tables/person" in logged and "200" in logged
+    assert "9400000007" not in logged and "Person7" not in logged and "filter" not in logged
