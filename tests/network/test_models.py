@@ -125,3 +125,10 @@ def test_mclp_uncoverable_demand_and_lscp_error():
         LSCP.from_matrix(D, w, radius=1).solve()
     r = MCLP.from_matrix(D, w, p=1, radius=1).solve()
     assert r.objective <= w.sum()
+
+
+def test_heuristic_only_reports_no_proof():
+    D, w = instance(seed=7)
+    r = PMedian.from_matrix(D, w, p=3, heuristic_only=True).solve()
+    exact = PMedian.from_matrix(D, w, p=3).solve()
+    assert r.status == "heuristic" and r.objective >= exact.objective - 1e-9

@@ -69,6 +69,7 @@ class PMedian(_Model):
 
     p: int = 1
     mip_gap: float = 1e-9
+    heuristic_only: bool = False  # greedy + vertex substitution, no proof (very large cases)
 
     def solve(self) -> LocationResult:
         return solve_pmedian(
@@ -77,6 +78,7 @@ class PMedian(_Model):
             solver=self.solver,
             time_limit=self.time_limit,
             mip_gap=self.mip_gap,
+            heuristic_only=self.heuristic_only,
         )
 
 
