@@ -21,6 +21,7 @@ on caseload lists), and ``to_dict()`` / ``from_dict()`` to save a fitted model a
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from caremap.risk.config import LightGBMConfig
 from caremap.risk.metrics import logistic_fit
@@ -106,7 +107,11 @@ class LogisticModel:
         self.sd[self.sd == 0] = 1.0
         z = (d - self.mean) / self.sd
         # Ridge on standardised terms with weight 1/C (scikit-learn's convention), by Newton.
-        beta = logistic_fit(np.column_stack([np.ones(len(y)), z]), y, tol=1e-10, l2=1.0 / self.c)
+        # One BLAS thread: on shared cores, spinning BLAS threads slow Newton down badly.
+        with threadpool_limits(1):
+            beta = logistic_fit(
+                np.column_stack([np.ones(len(y)), z]), y, tol=1e-10, l2=1.0 / self.c
+            )
         self.coef = beta[1:] / self.sd  # per unit of the (transformed) term
         self.intercept = float(beta[0] - (beta[1:] * self.mean / self.sd).sum())
         return self
