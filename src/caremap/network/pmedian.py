@@ -192,7 +192,8 @@ def solve_pmedian(
         zk = np.arange(int(Z.sum())) - np.repeat(z_off - m, Z) + 1
         start[m:] = (zk < np.repeat(lev_now, Z)).astype(float)
         remaining = time_limit - (time.perf_counter() - t0)
-        out = solver(model, time_limit=max(remaining, 1.0), mip_gap=mip_gap, start=start)
+        extra = {"options": {"mip_heuristic_effort": 0.0}} if solver is solve_milp else {}
+        out = solver(model, time_limit=max(remaining, 1.0), mip_gap=mip_gap, start=start, **extra)
         if out.status == "infeasible":
             raise InputError("the p-median model is infeasible: check forced-open sites and p")
         if out.x is None:
