@@ -37,3 +37,14 @@ def test_the_start_date_and_years_shape_the_activity(tmp_path):
     assert s.end_date == date(2021, 12, 31)
     risk = pq.read_table(s.out_dir / "truth" / "risk.parquet")
     assert sorted(set(risk["year"].to_pylist())) == [2020, 2021]
+
+
+def test_a_second_run_replaces_the_first_and_leaves_other_files(tmp_path):
+    out = tmp_path / "x"
+    generate(600, 1, out, years=2, run_extensions=False)
+    (out / "notes.txt").write_text("mine")
+    (out / "other.parquet").write_bytes(b"not a caremap table")
+    generate(600, 1, out, years=1, run_extensions=False)
+    parts = sorted(p.name for p in out.glob("activity__*.parquet"))
+    assert parts and all(p.endswith("_2022.parquet") for p in parts)
+    assert (out / "notes.txt").exists() and (out / "other.parquet").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from caremap.core import schema
 from caremap.core.errors import ConfigError, InputError
 from caremap.synth import tables as T
 from caremap.synth.activity import ActivityMaker
@@ -65,7 +66,7 @@ def generate(
     """Generate a synthetic health economy of ``population`` people and write its extracts.
 
     Deterministic for a seed. Writes ``<table>.parquet`` (or ``<table>__<part>.parquet``)
-    per canonical table in ``out_dir`` and the ground truth under ``out_dir/truth/``, then
+    per canonical table in ``out_dir`` (replacing the extracts of an earlier run there) and the ground truth under ``out_dir/truth/``, then
     runs every registered synth extension (unless ``run_extensions`` is false).
     ``progress(step, fraction)`` is called as it goes; ``config`` sets sizes, rates and noise.
     """
@@ -85,6 +86,7 @@ def generate(
         raise InputError(
             f"cannot create the output folder ({exc.strerror or exc})", file=str(out_dir)
         ) from None
+    _clear_old_extracts(out_dir)
     end_date = _anniversary(start_date, years) - timedelta(days=1)
     bounds = [(_anniversary(start_date, t) - EPOCH).days for t in range(years + 1)]
     summary = SynthSummary(population, seed, out_dir, start_date, end_date)
@@ -110,6 +112,16 @@ def generate(
     summary.seconds = time.perf_counter() - t0
     tick("done", 1.0)
     return summary
+
+
+def _clear_old_extracts(out_dir: Path) -> None:
+    """Remove the extracts of an earlier run (files named after caremap tables only), so a
+    folder never mixes two economies; any other file is left alone."""
+    known = {spec.qualified for spec in schema.all_tables()}
+    for folder, prefix in ((out_dir, ""), (out_dir / "truth", "truth.")):
+        for f in folder.glob("*.parquet"):
+            if prefix + f.name.split("__")[0].split(".")[0] in known:
+                f.unlink()
 
 
 def _build(population, seed, cfg, start_date, end_date, bounds, put, tick, run_ext) -> None:
