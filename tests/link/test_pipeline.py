@@ -138,3 +138,16 @@ def test_empty_or_missing_source_record(ws):
     ws.write_table("source_record", pa.table({"source_system": pa.array([], pa.string())}))
     with pytest.raises(WorkspaceError, match="empty"):
         link_workspace(ws, LinkConfig())
+
+
+def test_full_rerun_keeps_person_ids(linked):
+    ws, _ = linked
+    before = ws.sql("SELECT source_system, record_id, person_id FROM person_link")
+    link_workspace(ws, LinkConfig())
+    ws.register_temp("before_ids", before)
+    changed = ws.scalar(
+        "SELECT count(*) FROM person_link p JOIN before_ids b USING (source_system, record_id) "
+        "WHERE p.person_id <> b.person_id"
+    )
+    assert changed <= 0.005 * before.num_rows
+    assert ws.scalar("SELECT count(DISTINCT person_id) FROM person_link") == ws.row_count("person")

@@ -25,14 +25,54 @@ def _rule_case() -> str:
     )
 
 
-def person_link_full_sql() -> str:
-    """person_link for a full run: person ids 1..K in order of each cluster's first record."""
+def person_link_full_sql(previous: bool = False) -> str:
+    """person_link for a full run: person ids 1..K in order of each cluster's first record;
+    with a ``previous`` person_link, ids are kept stable across reruns (see
+    `person_link_rerun_sql`)."""
+    if previous:
+        return person_link_rerun_sql()
     return f"""
 SELECT i.source AS source_system, i.record_id,
   CAST(dense_rank() OVER (ORDER BY a.cluster) AS BIGINT) AS person_id,
   CAST(a.match_probability AS DOUBLE) AS match_probability,
   {_rule_case()} AS match_rule
 FROM link_input i JOIN {ASSIGNMENT_VIEW} a USING (uid)
+"""
+
+
+def person_link_rerun_sql() -> str:
+    """A full rerun over an existing index: each new cluster keeps the previous person id
+    held by most of its records, when it is also the cluster holding most of that id's
+    records (so an id never splits across two persons); other clusters get new ids after the
+    largest previous one."""
+    return f"""
+WITH a AS (
+  SELECT a.uid, a.cluster, a.match_probability, a.rule, i.source, i.record_id,
+         i.unusable_reason
+  FROM {ASSIGNMENT_VIEW} a JOIN link_input i USING (uid)
+), votes AS (
+  SELECT a.cluster, o.person_id AS old_id, count(*) AS n
+  FROM a JOIN person_link o ON o.source_system = a.source AND o.record_id = a.record_id
+  GROUP BY a.cluster, o.person_id
+), ranked AS (
+  SELECT cluster, old_id,
+    row_number() OVER (PARTITION BY old_id ORDER BY n DESC, cluster) AS r_old,
+    row_number() OVER (PARTITION BY cluster ORDER BY n DESC, old_id) AS r_cluster
+  FROM votes
+), keep AS (
+  SELECT cluster, old_id FROM ranked WHERE r_old = 1 AND r_cluster = 1
+), fresh AS (
+  SELECT cluster,
+    (SELECT coalesce(max(person_id), 0) FROM person_link)
+      + dense_rank() OVER (ORDER BY cluster) AS new_id
+  FROM (SELECT DISTINCT cluster FROM a) c
+  WHERE cluster NOT IN (SELECT cluster FROM keep)
+)
+SELECT a.source AS source_system, a.record_id,
+  CAST(coalesce(keep.old_id, fresh.new_id) AS BIGINT) AS person_id,
+  CAST(a.match_probability AS DOUBLE) AS match_probability,
+  {_rule_case().replace("i.unusable_reason", "a.unusable_reason")} AS match_rule
+FROM a LEFT JOIN keep USING (cluster) LEFT JOIN fresh USING (cluster)
 """
 
 

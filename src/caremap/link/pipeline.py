@@ -5,7 +5,8 @@ cleaned evidence per record), ``person_link``, ``person``, ``link_model`` (the t
 Splink model as JSON, for incremental runs) and the ``link_`` quality tables, all in one
 transaction: a run that fails leaves the previous master person index untouched.
 
-Incremental mode links source records not yet in ``person_link`` with the stored model:
+A full rerun keeps person ids stable where the persons are unchanged. Incremental mode
+links source records not yet in ``person_link`` with the stored model:
 only pairs involving a new record are scored, existing records keep their person ids, and
 existing persons are never merged with each other.
 """
@@ -117,6 +118,7 @@ def link_workspace(ws: Workspace, config: LinkConfig) -> LinkResult:
 
 
 def _full(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], int]:
+    previous = ws.has_table("person_link")
     relation = source_record_relation()
     register_names(ws, relation)
     ws.create_table_as("link_input", prepare_sql(relation, config))
@@ -124,7 +126,7 @@ def _full(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], int]:
     run = run_linkage(ws, config, "link_input", model=model)
     ws.register_temp(ASSIGNMENT_VIEW, run.assignment)
     try:
-        ws.create_table_as("person_link", person_link_full_sql())
+        ws.create_table_as("person_link", person_link_full_sql(previous))
     finally:
         ws.unregister_temp(ASSIGNMENT_VIEW)
     _store_model(ws, run.model)
