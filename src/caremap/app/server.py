@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -44,8 +45,9 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-def create_app(config: AppConfig | None = None) -> FastAPI:
-    """The app over ``config.workspace`` (a DuckDB file)."""
+def create_app(config: AppConfig | None = None, *, warm: bool = True) -> FastAPI:
+    """The app over ``config.workspace`` (a DuckDB file); ``warm`` precomputes suppressed
+    tables in the background."""
     config = config or AppConfig()
     app = FastAPI(
         title="caremap",
@@ -56,6 +58,8 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.caremap = AppState(config)
+    if config.cache_seconds > 0 and warm:
+        threading.Thread(target=app.state.caremap.warm, daemon=True, name="caremap-warm").start()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/assets", StaticFiles(directory=STATIC / "nhsuk" / "assets"), name="assets")

@@ -43,6 +43,17 @@ class AppState:
             config.secret_key or os.environ.get("CAREMAP_SECRET_KEY") or self._secret(con)
         )
 
+    def warm(self) -> None:
+        """Compute the suppressed copy of every aggregate table (in a background thread at
+        start-up), so that the first viewer of a page does not wait for it."""
+        con = self.cursor()
+        for info in list(self.catalog.tables(con).values()):
+            if info.kind == "aggregate" and info.rows <= 5_000_000:
+                try:
+                    self.published.get(con, info)
+                except Exception:  # a table that cannot be published is reported on use
+                    continue
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         con = getattr(self._local, "con", None)
         if con is None:

@@ -110,14 +110,24 @@ def _group_ids(df: pd.DataFrame, by: list[str]) -> np.ndarray:
     return df.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
 
 
-def _dim_order(df: pd.DataFrame, dims: list[str]) -> np.ndarray:
+def _codes(df: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    """Dimensions as integer codes ordered like their values (missing values as -1)."""
+    out = {}
+    for d in dims:
+        try:
+            out[d] = pd.factorize(df[d], sort=True)[0]
+        except TypeError:  # values of mixed types: order them as text
+            out[d] = pd.factorize(df[d].astype(str), sort=True)[0]
+    return pd.DataFrame(out, index=df.index)
+
+
+def _dim_order(codes: pd.DataFrame, dims: list[str]) -> np.ndarray:
     """Each row's position when rows are sorted by their dimension values."""
     if not dims:
-        return np.arange(len(df))
-    keys = df[dims].astype(str)
-    order = np.lexsort([keys[c].to_numpy() for c in reversed(dims)])
-    rank = np.empty(len(df), dtype=np.int64)
-    rank[order] = np.arange(len(df))
+        return np.arange(len(codes))
+    order = np.lexsort([codes[c].to_numpy() for c in reversed(dims)])
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[order] = np.arange(len(codes))
     return rank
 
 
@@ -193,8 +203,9 @@ def suppress(
     if out.empty or not roles.counts:
         return out, {c: np.zeros(len(out), dtype=bool) for c in roles.counts}
     dims = [d for d in roles.dims if d in out.columns]
-    groupings = [_group_ids(out, g) for g in line_groupings(out, tuple(dims))]
-    tiebreak = _dim_order(out, dims)
+    codes = _codes(out, dims)
+    groupings = [_group_ids(codes, g) for g in line_groupings(codes, tuple(dims))]
+    tiebreak = _dim_order(codes, dims)
     masks: dict[str, np.ndarray] = {}
     row_hidden = np.zeros(len(out), dtype=bool)
     for col in roles.counts:
