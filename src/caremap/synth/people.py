@@ -4,7 +4,7 @@ Ages follow the ONS mid-2023 England structure, tilted by place (cities younger,
 coastal areas older) and re-balanced by iterative proportional fitting so the region as a
 whole keeps the England shape. Households: about half of adults live as couples (the woman
 takes her partner's surname in 75% of couples, keeping the birth surname as a previous
-name); children live with adults aged 20-55 of their area. NHS numbers are unique, pass
+name); children (and half of single people aged 18-24) live with adults aged 26-55 of their area. NHS numbers are unique, pass
 Modulus 11 and start with 9 (outside the ranges issued in the UK, so they can never be a
 real person's).
 """
@@ -161,12 +161,16 @@ def make_people(
     husband, wife = men[om][im], women[ow][iw]
     household = np.arange(n_base, dtype=np.int64)  # everyone alone to start with
     household[wife] = husband
-    # children join a household headed by an adult aged 20-55 in their area
-    heads = np.flatnonzero((age >= 20) & (age <= 55) & (household == np.arange(n_base)))
+    # children join a household headed by an adult aged 20-55 in their area (not themselves)
+    heads = np.flatnonzero((age >= 26) & (age <= 55) & (household == np.arange(n_base)))
     hs = heads[np.argsort(area[heads], kind="stable")]
     first = np.searchsorted(area[hs], np.arange(geo.n_areas))
     n_heads = np.searchsorted(area[hs], np.arange(geo.n_areas), side="right") - first
-    kids = np.flatnonzero(age < 18)
+    # children, and half of single people aged 18-24 (who still live with their parents)
+    single = household == np.arange(n_base)
+    single[husband] = False
+    young = (age >= 18) & (age < 25) & single & (rng.random(n_base) < 0.5)
+    kids = np.flatnonzero((age < 18) | young)
     has = n_heads[area[kids]] > 0
     kids = kids[has]
     pick = first[area[kids]] + (rng.random(len(kids)) * n_heads[area[kids]]).astype(np.int64)
@@ -180,6 +184,14 @@ def make_people(
     takes = wife[~keep_own]
     changed = own[takes] != family[takes]
     previous[takes[changed]] = own[takes[changed]]
+    # a third of people aged 18-64 who would live alone share a home instead (own surnames)
+    size = np.bincount(household, minlength=n_base)
+    alone = (household == np.arange(n_base)) & (size[np.arange(n_base)] == 1)
+    sharers = np.flatnonzero(alone & (age >= 18) & (age < 65) & (rng.random(n_base) < 0.33))
+    sharers = sharers[np.argsort(area[sharers], kind="stable")]
+    first, second = sharers[0:-1:2], sharers[1::2]
+    same_area = area[first] == area[second]
+    household[second[same_area]] = first[same_area]
 
     # twins: copies of young people with the same household, surname and birth date
     seeds = rng.choice(np.flatnonzero(age < 25), size=n_twins, replace=False)
