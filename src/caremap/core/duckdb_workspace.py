@@ -59,6 +59,8 @@ class DuckDBWorkspace(Workspace):
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise WorkspaceError(f"cannot open workspace {self.path}: {exc}") from None
+        # DuckDB's own progress bar would interleave with ours and clutter logs.
+        self.con.execute("SET enable_progress_bar = false")
         self._depth = 0
         self._lock = threading.RLock()
         if not read_only:
