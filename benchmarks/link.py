@@ -51,8 +51,8 @@ def run_method(method: str, ws_path: str) -> dict:
             deterministic_baseline(ws)
             table, col = "bench_deterministic", "cluster_id"
         seconds = time.perf_counter() - t
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before scoring
         ev = evaluate_assignment(ws, table, col)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"method": method, "records": n, "seconds": seconds, "peak_mb": peak_mb,
             **ev.as_dict()}  # fmt: skip
 

@@ -57,17 +57,16 @@ WITH j AS (
   FROM {table} a JOIN truth.record_person t
     ON t.source_system = a.source_system AND CAST(t.record_id AS VARCHAR) = a.record_id
 ), b AS (SELECT c, t, count(*) AS n FROM j GROUP BY c, t),
-pc AS (SELECT c, count(*) AS n FROM j GROUP BY c),
-tc AS (SELECT t, count(*) AS n FROM j GROUP BY t)
-SELECT
-  (SELECT count(*) FROM j) AS records,
-  (SELECT count(*) FROM tc) AS true_persons,
-  (SELECT count(*) FROM pc) AS predicted_persons,
-  (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM tc) AS true_pairs,
-  (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM pc) AS predicted_pairs,
-  (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM b) AS tp,
-  (SELECT count(*) FROM b JOIN pc ON pc.c = b.c JOIN tc ON tc.t = b.t
-     WHERE b.n = pc.n AND b.n = tc.n) AS exact
+pc AS (SELECT c, count(*) AS n, min(t) AS t, count(DISTINCT t) AS nt FROM j GROUP BY c),
+tc AS (SELECT t, count(*) AS n FROM j GROUP BY t),
+s_b AS (SELECT coalesce(sum(n * (n - 1) / 2), 0) AS tp FROM b),
+s_pc AS (SELECT count(*) AS predicted_persons, coalesce(sum(n * (n - 1) / 2), 0)
+           AS predicted_pairs FROM pc),
+s_tc AS (SELECT count(*) AS true_persons, coalesce(sum(n), 0) AS records,
+           coalesce(sum(n * (n - 1) / 2), 0) AS true_pairs FROM tc),
+s_x AS (SELECT count(*) AS exact FROM pc JOIN tc ON tc.t = pc.t
+        WHERE pc.nt = 1 AND pc.n = tc.n)
+SELECT * FROM s_b CROSS JOIN s_pc CROSS JOIN s_tc CROSS JOIN s_x
 """
     ).to_pylist()[0]
     tp, pp, tt = int(row["tp"]), int(row["predicted_pairs"]), int(row["true_pairs"])
