@@ -44,8 +44,15 @@ class NoiseConfig(BaseModel):
     )
     nhs_digit_typo: Rate = Field(0.004, ge=0, le=1, description="one digit changed")
     nhs_transposition: Rate = Field(0.002, ge=0, le=1, description="two adjacent digits swapped")
+    nhs_double_typo: Rate = Field(
+        0.001, ge=0, le=1, description="two digits changed (about 1 in 11 is still valid)"
+    )
     nhs_other_person: Rate = Field(
-        0.001, ge=0, le=1, description="another person's valid number (a household member's)"
+        0.0,
+        ge=0,
+        le=1,
+        description="another person's valid number (a household member's); "
+        "off by default, for stress-testing linkage",
     )
     given_name_typo: Rate = Field(0.015, ge=0, le=1)
     family_name_typo: Rate = Field(0.012, ge=0, le=1)
