@@ -197,11 +197,14 @@ def blocking_rules(ev: Evidence) -> list:
             rules.append(block_on("given_phon", "family_phon", "substr(dob_str, 1, 3)"))
         else:
             rules.append(block_on("given_phon", "family_phon"))
+        rules.append(block_on("given", "family"))
         if ev.postcode:
             rules.append(block_on("given_canon", "postcode"))
             rules.append(block_on("family", "postcode"))
         if ev.address:
             rules.append(block_on("family_phon", "address"))
+    if ev.postcode and ev.dob:
+        rules.append(block_on("postcode", "substr(dob_str, 1, 4)"))
     if not rules:
         raise CaremapError("nothing to block on: map at least a name, date of birth or NHS number")
     return rules
