@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -269,18 +268,6 @@ class SplinkBackend:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def else_weight(settings_dict: dict, name: str) -> float | None:
-    """The match weight (log2 Bayes factor) of comparison ``name``'s ELSE level."""
-    for comp in settings_dict.get("comparisons", []):
-        if comp.get("output_column_name") != name:
-            continue
-        last = comp["comparison_levels"][-1]
-        m, u = last.get("m_probability"), last.get("u_probability")
-        if m and u:
-            return math.log2(m / u)
-    return None
-
-
 def _add_similarity_jar(spark) -> None:
     """Make Splink's string-similarity UDFs (Jaro-Winkler, ...) available to a session that
     was started without them on its classpath."""
@@ -291,7 +278,7 @@ def _add_similarity_jar(spark) -> None:
         spark.sql(f"ADD JAR '{jar}'")
 
 
-def _edges_sql(physical: str, settings_dict: dict, ev: Evidence, config: LinkConfig) -> str:
+def _edges_sql(physical: str, ev: Evidence, config: LinkConfig) -> str:
     """Scored pairs with the guards applied (``guarded`` true = refused); the guards never
     refuse a pair whose NHS numbers (or other identifier, within one typo) agree.
 
@@ -442,8 +429,7 @@ def for_dialect(saved: dict, ev: Evidence, config: LinkConfig, dialect: str) -> 
 
 def _predict(linker, ev: Evidence, config: LinkConfig) -> pa.Table:
     df = linker.inference.predict(threshold_match_probability=config.predict_floor)
-    model = linker.misc.save_model_to_json()
-    sql = _edges_sql(df.physical_name, model, ev, config)
+    sql = _edges_sql(df.physical_name, ev, config)
     if linker._sql_dialect_str != "duckdb":
         import sqlglot
 
