@@ -69,7 +69,7 @@ def activity(
     system: str, t: int, e: Events, record_ids: pa.Array, maker: ActivityMaker, cond: Conditions
 ) -> pa.Table:
     n = len(e)
-    seq = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 9, "0")
+    seq = pc.cast(pa.array(np.arange(1, n + 1)), pa.string())
     activity_id = pc.binary_join_element_wise(f"{PREFIX[system]}{t + 1}A", seq, "")
     secondary = pa.nulls(n, pa.string())
     if system == "inpatient" and n:
