@@ -54,6 +54,13 @@ def read_table(
 ) -> Page:
     info = table_info(st, user, table)
     filters = parse_filters(info, raw_filters)
+    pid_filters = sorted({f.column for f in filters if f.column in info.pid_columns})
+    if pid_filters:
+        raise BadRequest(
+            f"filtering on person-identifiable columns ({', '.join(pid_filters)}) is not offered: "
+            "it would put identifiers in addresses and logs; filter on person_id instead",
+            field="filter",
+        )
     cols = columns.split(",") if columns else None
     cap = st.config.max_download_rows if limit is None else limit
     published = published_for(st, user, info)

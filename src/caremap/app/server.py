@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -59,7 +58,7 @@ def create_app(config: AppConfig | None = None, *, warm: bool = True) -> FastAPI
     )
     app.state.caremap = AppState(config)
     if config.cache_seconds > 0 and warm:
-        threading.Thread(target=app.state.caremap.warm, daemon=True, name="caremap-warm").start()
+        app.state.caremap.start_warming()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/assets", StaticFiles(directory=STATIC / "nhsuk" / "assets"), name="assets")

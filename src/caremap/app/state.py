@@ -30,6 +30,9 @@ class AppState:
             raise WorkspaceError("the web app serves DuckDB workspaces")
         self.ws = ws
         self._local = threading.local()
+        self._cursor_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._warmer: threading.Thread | None = None
         self.catalog = Catalog()
         self.published = PublishedCache(config.suppress_below, config.cache_seconds)
         self.section_cache = TTLCache(config.cache_seconds, max_entries=512)
@@ -43,11 +46,17 @@ class AppState:
             config.secret_key or os.environ.get("CAREMAP_SECRET_KEY") or self._secret(con)
         )
 
+    def start_warming(self) -> None:
+        """Compute the suppressed copy of every aggregate table in a background thread, so
+        that the first viewer of a page does not wait for it."""
+        self._warmer = threading.Thread(target=self.warm, daemon=True, name="caremap-warm")
+        self._warmer.start()
+
     def warm(self) -> None:
-        """Compute the suppressed copy of every aggregate table (in a background thread at
-        start-up), so that the first viewer of a page does not wait for it."""
         con = self.cursor()
         for info in list(self.catalog.tables(con).values()):
+            if self._stop.is_set():
+                return
             if info.kind == "aggregate" and info.rows <= 5_000_000:
                 try:
                     self.published.get(con, info)
@@ -57,7 +66,8 @@ class AppState:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         con = getattr(self._local, "con", None)
         if con is None:
-            con = self.ws.cursor()  # type: ignore[attr-defined]
+            with self._cursor_lock:  # the parent connection takes one call at a time
+                con = self.ws.cursor()  # type: ignore[attr-defined]
             self._local.con = con
         return con
 
@@ -75,4 +85,8 @@ class AppState:
         return key
 
     def close(self) -> None:
-        self.ws.close()
+        self._stop.set()
+        if self._warmer is not None:
+            self._warmer.join(timeout=60)
+        with self._cursor_lock:
+            self.ws.close()
