@@ -50,8 +50,9 @@ PAGES = [
 STATIC = ["/static/caremap.css"] * len(PAGES)
 
 
-def add_users(ws_path: Path) -> str:
-    """Bench users (viewer, analyst); returns a locality code for the area API calls."""
+def add_users(ws_path: Path) -> tuple[str, set[str]]:
+    """Bench users (viewer, analyst); returns an area code for the area API call and the
+    workspace's tables (API calls for tables it lacks are left out)."""
     from caremap.app.users import add_user
     from caremap.core.workspace import open_workspace
 
@@ -60,17 +61,18 @@ def add_users(ws_path: Path) -> str:
         add_user(con, "bench-viewer", PASSWORD, "viewer", replace=True)
         add_user(con, "bench-analyst", PASSWORD, "analyst", replace=True)
         rows = con.execute("SELECT area_code FROM small_area ORDER BY 1 LIMIT 1").fetchall()
+        tables = set(ws.list_tables())
         people = (
-            con.execute("SELECT count(*) FROM person").fetchall()
-            if ws.has_table("person")
+            con.execute("SELECT count(*) FROM truth.person").fetchall()
+            if "truth.person" in tables
             else [[None]]
         )
-    print(f"workspace {ws_path}: {people[0][0] or 'unknown'} linked persons")
-    return rows[0][0] if rows else "E00000000"
+    print(f"workspace {ws_path}: {people[0][0] or 'unknown'} people in the synthetic economy")
+    return (rows[0][0] if rows else "E00000000"), tables
 
 
-def api_calls(area: str) -> list[str]:
-    return [
+def api_calls(area: str, tables: set[str]) -> list[str]:
+    calls = [
         "/api/tables",
         "/api/tables/needs_indicator?filter=area_type:eq:locality&limit=100",
         "/api/tables/needs_indicator?filter=indicator:eq:emergency_admissions"
@@ -80,6 +82,11 @@ def api_calls(area: str) -> list[str]:
         "/api/tables/budget_ledger?limit=200",
         "/api/tables/standards_compliance?limit=100",
         f"/api/areas/{area}",
+    ]
+    return [
+        c
+        for c in calls
+        if not c.startswith("/api/tables/") or c.split("/")[3].split("?")[0] in tables
     ]
 
 
@@ -181,7 +188,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
 
-    area = add_users(args.workspace)
+    area, tables = add_users(args.workspace)
     rows = []
     print(f"{args.clients} concurrent clients on loopback; target p95 < 200 ms")
     print(f"{'scenario':<44} {'reqs':>6} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>8} {'!200':>6}")
@@ -194,13 +201,13 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             try:
                 for who in ("bench-viewer", "bench-analyst"):  # warm the caches
-                    asyncio.run(run_load(base, who, PAGES + api_calls(area), 1, 1))
+                    asyncio.run(run_load(base, who, PAGES + api_calls(area, tables), 1, 1))
                 for name, user, urls in (
                     ("floor: static file", "bench-viewer", STATIC),
                     ("aggregate pages, viewer (suppressed)", "bench-viewer", PAGES),
                     ("aggregate pages, analyst", "bench-analyst", PAGES),
-                    ("API calls, viewer (suppressed)", "bench-viewer", api_calls(area)),
-                    ("API calls, analyst", "bench-analyst", api_calls(area)),
+                    ("API calls, viewer (suppressed)", "bench-viewer", api_calls(area, tables)),
+                    ("API calls, analyst", "bench-analyst", api_calls(area, tables)),
                 ):
                     if label == "uncached" and not name.endswith("analyst"):
                         continue  # uncached suppression per request: minutes per run
