@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -114,6 +116,17 @@ def generate(
     return summary
 
 
+def _in_order(pool: ThreadPoolExecutor, jobs: list, window: int = 2):
+    """Results of ``jobs`` in order, keeping at most ``window`` of them running."""
+    pending: deque[Future] = deque()
+    for job in jobs:
+        pending.append(pool.submit(job))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 def _clear_old_extracts(out_dir: Path) -> None:
     """Remove the extracts of an earlier run (files named after caremap tables only), so a
     folder never mixes two economies; any other file is left alone."""
@@ -140,29 +153,46 @@ def _build(population, seed, cfg, start_date, end_date, bounds, put, tick, run_e
     maker = ActivityMaker(people, cond, geo, sites, cfg, seed)
     books = {s: RecordBook(s, people, cfg, seed, start_d) for s in SYSTEMS}
     summaries = []
-    for t in range(years):
-        tick(f"activity year {t + 1}", 0.1 + 0.7 * t / years)
-        events = maker.year(t, bounds[t], bounds[t + 1], risk[t])
-        for system in SYSTEMS:
-            e = events.pop(system)
-            rec = books[system].add_rows(e.person, e.start, e.provider)
-            summaries.append(T.summarise(system, e, maker))
-            table = T.activity(system, t, e, books[system].row_ids(rec), maker, cond)
-            del e, rec
-            put("activity", table, f"{system}_{start_date.year + t}")
-            del table
+
+    def one_system(t: int, system: str, e) -> tuple[pa.Table, pa.Table]:
+        rec = books[system].add_rows(e.person, e.start, e.provider)
+        summary_part = T.summarise(system, e, maker)
+        return summary_part, T.activity(system, t, e, books[system].row_ids(rec), maker, cond)
+
+    # source systems are independent within a year: two at a time on worker threads (NumPy
+    # and Arrow release the GIL), results taken in a fixed order so output is deterministic
+    with ThreadPoolExecutor(max_workers=2) as workers:
+        for t in range(years):
+            tick(f"activity year {t + 1}", 0.1 + 0.7 * t / years)
+            events = maker.year(t, bounds[t], bounds[t + 1], risk[t])
+            jobs = [partial(one_system, t, s, events.pop(s)) for s in SYSTEMS]
+            for system, (summary_part, table) in zip(
+                SYSTEMS, _in_order(workers, jobs), strict=True
+            ):
+                summaries.append(summary_part)
+                put("activity", table, f"{system}_{start_date.year + t}")
+                del table
+            del events, jobs
 
     tick("source records", 0.8)
     noise = IdentityNoise(people, pcs, geo.settlement, cfg.noise, seed)
     record_parts = []
     gp_records = None
-    for system in SYSTEMS:
-        recs = books.pop(system).finish()
-        if system == "gp":
-            gp_records = recs
-        put("source_record", identity_table(recs, people, noise, sites.practice_code, end_d),
-            system)  # fmt: skip
-        record_parts.append(T.record_person(recs))
+
+    def identity(system: str):
+        recs = books[system].finish()
+        table = identity_table(recs, people, noise, sites.practice_code, end_d)
+        return recs, table
+
+    with ThreadPoolExecutor(max_workers=2) as workers:
+        jobs = [partial(identity, s) for s in SYSTEMS]
+        for system, (recs, table) in zip(SYSTEMS, _in_order(workers, jobs), strict=True):
+            if system == "gp":
+                gp_records = recs
+            put("source_record", table, system)
+            record_parts.append(T.record_person(recs))
+            del table
+    books.clear()
 
     tick("truth and geography", 0.88)
     put("condition", T.gp_conditions(cond, gp_records, end_d))
