@@ -133,19 +133,43 @@ def table_rows(
     limit: Limit = 100,
     offset: Offset = 0,
     user: User = Depends(api_user),
-) -> RowsPage:
+) -> Response:
     st = state(request)
-    page = data.read_table(st, request, user, table, filter, columns, order_by, desc, limit, offset)
-    return RowsPage(
-        table=table,
-        columns=page.columns,
-        rows=page.rows,
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        suppressed=page.suppressed,
-        suppress_below=st.config.suppress_below if page.suppressed else None,
+    # Aggregate answers depend only on the request and the suppression level (viewers and
+    # clinicians see the same tables); person-level answers are never cached.
+    key = (
+        "rows",
+        user.sees_unsuppressed,
+        table,
+        tuple(filter or ()),
+        columns,
+        order_by,
+        desc,
+        limit,
+        offset,
     )
+    body = st.api_cache.get(key)
+    if body is None:
+        page = data.read_table(
+            st, request, user, table, filter, columns, order_by, desc, limit, offset
+        )
+        body = (
+            RowsPage(
+                table=table,
+                columns=page.columns,
+                rows=page.rows,
+                total=page.total,
+                limit=page.limit,
+                offset=page.offset,
+                suppressed=page.suppressed,
+                suppress_below=st.config.suppress_below if page.suppressed else None,
+            )
+            .model_dump_json()
+            .encode()
+        )
+        if not page.person:
+            st.api_cache.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get(

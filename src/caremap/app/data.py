@@ -80,6 +80,7 @@ def read_table(
 
     if info.kind == "person":
         page = fetch()  # never cached: every view is audited below
+        page.person = True
     else:
         key = (
             published is not None,

@@ -221,6 +221,7 @@ class Page:
     limit: int
     offset: int
     suppressed: bool
+    person: bool = False  # person-level rows: never cached, always audited
 
 
 def read_page(
