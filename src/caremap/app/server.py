@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -48,7 +49,14 @@ def create_app(config: AppConfig | None = None, *, warm: bool = True) -> FastAPI
     """The app over ``config.workspace`` (a DuckDB file); ``warm`` precomputes suppressed
     tables in the background."""
     config = config or AppConfig()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.caremap.close()  # checkpoint and release the workspace on shutdown
+
     app = FastAPI(
+        lifespan=lifespan,
         title="caremap",
         description="Commissioning intelligence: result tables of a caremap workspace.",
         version="1",

@@ -85,6 +85,7 @@ class AppState:
         return key
 
     def close(self) -> None:
+        """Stop background work and close the workspace (safe to call twice)."""
         self._stop.set()
         if self._warmer is not None:
             self._warmer.join(timeout=60)
