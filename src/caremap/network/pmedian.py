@@ -189,6 +189,8 @@ def solve_pmedian(
     status = "time_limit"
     rounds = 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
+        if time.perf_counter() - t0 >= time_limit:
+            break  # out of time: report the incumbent and the LP bound
         hard = (top >= lv.K) & ~complete
         model, z_off, Z = _build(lv, w, top, hard, m, p, lo_y)
         start = np.zeros(model.A.shape[1])
