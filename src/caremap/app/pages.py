@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
-from caremap.app import audit, data, views, views_population, views_services
+from caremap.app import audit, data, views, views_operations, views_population, views_services
 from caremap.app.api import CODE_PATTERN, TABLE_PATTERN, Filters, Limit, Offset, OrderBy
 from caremap.app.capabilities import BY_SLUG, CAPABILITIES, PageContext, build_page
 from caremap.app.security import (
@@ -28,7 +28,12 @@ from caremap.app.security import (
 from caremap.app.users import User, authenticate
 
 router = APIRouter(include_in_schema=False)
-BUILDER_MODULES = (views, views_population, views_services)  # importing registers builders
+BUILDER_MODULES = (
+    views,
+    views_population,
+    views_services,
+    views_operations,
+)  # importing registers builders
 _env = Environment(
     loader=ChoiceLoader(
         [
