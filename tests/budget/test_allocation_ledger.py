@@ -6,13 +6,14 @@ from decimal import Decimal
 import numpy as np
 import pyarrow as pa
 import pytest
-from budget_helpers import activity_table, contracts, line_table, specialised
 
 from caremap.budget.allocate import AllocationConfig
 from caremap.budget.ledger import LedgerConfig
 from caremap.budget.pipeline import BudgetConfig, load_budget_config, run_budget
 from caremap.budget.scenario import Scenario, Shift
 from caremap.core.errors import ConfigError
+
+from .budget_helpers import activity_table, contracts, line_table, specialised
 
 pytestmark = pytest.mark.integration
 

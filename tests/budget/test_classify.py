@@ -3,13 +3,14 @@
 from decimal import Decimal
 
 import pytest
-from budget_helpers import activity_table, contracts, line_table, specialised
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caremap.budget.classify import ClassifyConfig, classify
 from caremap.core.errors import WorkspaceError
 from caremap.core.workspace import open_workspace
+
+from .budget_helpers import activity_table, contracts, line_table, specialised
 
 pytestmark = pytest.mark.integration
 

@@ -1,11 +1,12 @@
 """Every shipped pot rule, run on its own examples through the engine."""
 
 import pytest
-from budget_helpers import activity_table, contracts, line_table, specialised
 
 from caremap.budget.classify import _activity_view, _line_view
 from caremap.budget.rules import FIELDS, condition, load_pot_rules
 from caremap.core.errors import ConfigError
+
+from .budget_helpers import activity_table, contracts, line_table, specialised
 
 pytestmark = pytest.mark.spec
 

@@ -4,10 +4,11 @@ from datetime import date, datetime
 
 import pyarrow as pa
 import pytest
-from std_helpers import seed_sites, site_months, times, trauma_row, write_trauma
 
 from caremap.core.errors import ConfigError, WorkspaceError
 from caremap.standards.compliance import ComplianceConfig, CriterionOverride, evaluate_compliance
+
+from .std_helpers import seed_sites, site_months, times, trauma_row, write_trauma
 
 pytestmark = pytest.mark.integration
 

@@ -4,11 +4,12 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
-from std_helpers import seed_sites, site_months, times, trauma_row, write_trauma
 
 from caremap.core.workspace import open_workspace
 from caremap.standards.compliance import ComplianceConfig, evaluate_compliance
 from caremap.standards.specialised import SpecialisedConfig, flag_specialised
+
+from .std_helpers import seed_sites, site_months, times, trauma_row, write_trauma
 
 pytestmark = pytest.mark.engine
 

@@ -9,11 +9,12 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
-from std_helpers import seed_sites, site_months, times, trauma_row, write_trauma
 
 from caremap.standards.compliance import ComplianceConfig, evaluate_compliance
 from caremap.standards.metrics import METRICS
 from caremap.standards.spec import load_spec, shipped_spec_paths
+
+from .std_helpers import seed_sites, site_months, times, trauma_row, write_trauma
 
 pytestmark = pytest.mark.spec
 

@@ -8,7 +8,6 @@ import pytest
 from scipy.stats import chi2
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from std_helpers import TRAUMA_SCHEMA, seed_sites, trauma_row
 
 from caremap.core.errors import InputError, WorkspaceError
 from caremap.standards.outcomes import (
@@ -19,6 +18,8 @@ from caremap.standards.outcomes import (
     funnel_position,
     trauma_mortality,
 )
+
+from .std_helpers import TRAUMA_SCHEMA, seed_sites, trauma_row
 
 pytestmark = pytest.mark.unit
 

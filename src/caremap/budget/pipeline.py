@@ -12,7 +12,7 @@ from caremap.budget.allocate import Allocation, AllocationConfig, allocate
 from caremap.budget.classify import ClassifyConfig, Reconciliation, classify
 from caremap.budget.ledger import LedgerConfig, LedgerResult, ledger
 from caremap.budget.scenario import Scenario, ScenarioResult, load_scenario, run_scenario
-from caremap.budget.yamlload import YamlDoc
+from caremap.core.yamldoc import YamlDoc
 
 
 def shipped_scenario_path() -> Path:

@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from caremap.budget.yamlload import YamlDoc
 from caremap.core.sql import in_list, quote_str
+from caremap.core.yamldoc import YamlDoc
 
 POTS = ("primary_care", "continuing_care", "planned_specialist", "public_health")
 Source = Literal["activity", "contract_line"]

@@ -20,10 +20,10 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from caremap.budget.rules import POTS, load_pot_rules
-from caremap.budget.yamlload import YamlDoc
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
 from caremap.core.workspace import Workspace, produced_by
+from caremap.core.yamldoc import YamlDoc
 
 produced_by("caremap budget", "budget_scenario")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from caremap.core.workspace import Workspace
+from caremap.core.yamldoc import YamlDoc
 from caremap.standards.compliance import ComplianceConfig, ComplianceResult, evaluate_compliance
 from caremap.standards.outcomes import OutcomeConfig, OutcomeResult, trauma_mortality
 from caremap.standards.specialised import (
@@ -14,7 +15,6 @@ from caremap.standards.specialised import (
     SpecialisedResult,
     flag_specialised,
 )
-from caremap.standards.yamlload import YamlDoc
 
 
 class StandardsConfig(BaseModel):

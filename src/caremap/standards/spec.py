@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from caremap.core.errors import ConfigError
+from caremap.core.yamldoc import YamlDoc
 from caremap.standards.metrics import METRICS
-from caremap.standards.yamlload import YamlDoc
 
 Operator = Literal[">=", "<=", ">", "<", "=="]
 SCHEMA_VERSION = 1

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
 from caremap.core.workspace import Workspace, produced_by
-from caremap.standards.yamlload import YamlDoc
+from caremap.core.yamldoc import YamlDoc
 
 produced_by("caremap standards", "standards_specialised_activity", "standards_specialised_summary")
 

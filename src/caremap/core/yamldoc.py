@@ -1,4 +1,4 @@
-"""Load a YAML document (budget rules and scenarios) into a Pydantic model, reporting every problem with its line.
+"""Load a YAML document (specifications, rules, scenarios) into a Pydantic model, reporting every problem with its line.
 
 Uses the composed node tree (``yaml.compose``) to map each field path back to the line it
 was written on, so that a bad specification says which file, line and field is wrong.
