@@ -95,3 +95,10 @@ def test_deterministic_for_a_seed():
     a = trauma_incidents(context(seed=5))["trauma_incident"]
     b = trauma_incidents(context(seed=5))["trauma_incident"]
     assert a.equals(b)
+
+
+def test_a_tiny_region_with_no_incidents_generates(tmp_path):
+    from caremap.synth import generate
+
+    generate(population=200, seed=1, out_dir=tmp_path, years=1)
+    assert (tmp_path / "small_area.parquet").exists()

@@ -127,7 +127,7 @@ def trauma_incidents(ctx: SynthContext) -> dict[str, pa.Table]:
         else np.full(len(sa_code), None, dtype=object)
     )
     where = {c: k for k, c in enumerate(sa_code)}
-    home = np.array([where[a] for a in area[cell]])
+    home = np.array([where[a] for a in area[cell]], dtype=np.int64)
     xy = sa_xy[home] + rng.normal(0, 300, (n, 2))
     node = sa_node[home].copy()
     road_class = np.full(n, None, dtype=object)
