@@ -40,7 +40,7 @@ def test_febrl3_deduplication_without_record_ids(tmp_path):
     assert len(out) == len(df)
     assert out.source_row.tolist() == list(range(1, len(df) + 1))
     f1 = _pairwise_f1(out.cluster_id.to_numpy(), entity.to_numpy())
-    assert f1 >= 0.991, f1  # issue 3 target; measured 0.9967
+    assert f1 >= 0.991, f1  # issue 3 target; measured 0.9962
     written = pd.read_csv(tmp_path / "out.csv")
     assert list(written.columns) == [
         "source_file", "source_row", "record_id", "cluster_id", "match_probability",
