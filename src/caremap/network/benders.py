@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from caremap.network.milp import relative_gap
+from caremap.network.milp import new_highs, relative_gap
 
 
 class BendersPMedian:
@@ -86,8 +86,7 @@ def solve_benders(
     t0 = time.perf_counter()
     n, m = D.shape
     B = BendersPMedian(D, w, p, lo_y, np.ones(m))
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(verbose))
+    h = new_highs(verbose)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("mip_abs_gap", 1e-7)
     inf = highspy.kHighsInf

@@ -20,6 +20,30 @@ import scipy.sparse as sp
 INF = float("inf")
 
 
+def new_highs(verbose: bool = False):
+    """A HiGHS instance; quiet unless ``verbose`` (HiGHS prints a banner to the C-level
+    stdout when the first instance is made, before options can be set)."""
+    import os
+    import sys
+
+    import highspy
+
+    if verbose:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+    h.setOptionValue("output_flag", bool(verbose))
+    return h
+
+
 @dataclass(frozen=True)
 class Milp:
     """min (or max) c'x subject to row_lo <= A x <= row_hi, lo <= x <= hi, x_j integer where
@@ -72,8 +96,7 @@ def solve_milp(
     import highspy
 
     t0 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(verbose))
+    h = new_highs(verbose)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("mip_abs_gap", 1e-7)
