@@ -22,10 +22,30 @@ app = typer.Typer(
 )
 
 
+# Help lists commands in pipeline order; a new module not named here comes after these.
+ORDER = [
+    "cmd_demo",
+    "cmd_synth",
+    "cmd_ingest",
+    "cmd_link",
+    "cmd_needs",
+    "cmd_risk",
+    "cmd_network",
+    "cmd_standards",
+    "cmd_budget",
+    "cmd_performance",
+    "cmd_waiting",
+    "cmd_app",
+]
+
+
 def _load_commands() -> None:
     import caremap.cli as pkg
 
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+    def rank(m) -> tuple[int, str]:
+        return (ORDER.index(m.name) if m.name in ORDER else len(ORDER), m.name)
+
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=rank):
         if mod.name.startswith("cmd_"):
             importlib.import_module(f"{pkg.__name__}.{mod.name}").register(app)
 
