@@ -180,7 +180,15 @@ def _caseload_page(
 
 
 def area_profile(st: AppState, user: User, code: str) -> dict[str, Any] | None:
-    """What the workspace knows about an area code, with its needs indicators (suppressed)."""
+    """What the workspace knows about an area code, with its needs indicators (suppressed).
+
+    Aggregate data only, so the answer is cached per code and per suppression level.
+    """
+    key = ("area_profile", code, user.sees_unsuppressed)
+    return st.api_cache.get_or_compute(key, lambda: _area_profile(st, user, code))
+
+
+def _area_profile(st: AppState, user: User, code: str) -> dict[str, Any] | None:
     con = st.cursor()
     tables = st.catalog.tables(con)
     for table, key in AREA_TABLES:
