@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from caremap.core.errors import ConfigError
+from caremap.core.config import read_mapping, validate_config
 
 
 class AppConfig(BaseModel):
@@ -34,29 +33,8 @@ class AppConfig(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> AppConfig:
         """Read a YAML (``.yaml``/``.yml``) or JSON file; every problem is reported at once."""
-        p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as exc:
-            raise ConfigError(f"{p}: cannot read app config ({exc.strerror})") from None
-        try:
-            if p.suffix in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-        except Exception as exc:
-            raise ConfigError(f"{p}: not valid {p.suffix.lstrip('.') or 'JSON'}: {exc}") from None
-        return cls.parse(data, source=str(p))
+        return cls.parse(read_mapping(path), source=str(path))
 
     @classmethod
     def parse(cls, data: object, source: str = "app config") -> AppConfig:
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            problems = [
-                f"{'.'.join(str(x) for x in e['loc']) or '(top level)'}: {e['msg']}"
-                for e in exc.errors()
-            ]
-            raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+        return validate_config(cls, data, source)

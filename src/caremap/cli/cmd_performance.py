@@ -25,17 +25,9 @@ from caremap.core.errors import ConfigError, InputError
 
 def load_config(path: Path, model):
     """A Pydantic config from YAML or JSON, with every problem listed."""
-    import yaml
-    from pydantic import ValidationError
+    from caremap.core.config import load_config as load_model_config
 
-    try:
-        data = yaml.safe_load(path.read_text())
-        return model.model_validate(data or {})
-    except FileNotFoundError:
-        raise ConfigError(f"no configuration file {path}") from None
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+    return load_model_config(model, path)
 
 
 def read_csv(path: Path) -> pd.DataFrame:

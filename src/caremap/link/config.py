@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from caremap.core.errors import ConfigError
+from caremap.core.config import load_config, validate_config
 
 # Golden demographics come from the best-ranked source first, then the most recent record.
 DEFAULT_SOURCE_RANK = (
@@ -164,29 +163,8 @@ class FileLinkConfig(BaseModel):
 
 
 def load_model(cls, path: str | Path):
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"{p}: no such config file")
-    text = p.read_text()
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-        else:
-            data = json.loads(text)
-    except Exception as exc:
-        raise ConfigError(f"{p}: cannot parse: {exc}") from None
-    return validate_model(cls, data, str(p))
+    return load_config(cls, path)
 
 
 def validate_model(cls, data: dict, where: str = "config"):
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(x) for x in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
-        ]
-        raise ConfigError(
-            f"{where}: {len(problems)} problem(s):\n  " + "\n  ".join(problems)
-        ) from None
+    return validate_config(cls, data, where)

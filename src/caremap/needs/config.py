@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from caremap.core.errors import ConfigError
+from caremap.core.config import load_config
 
 ACTIVITY_INDICATORS = ("emergency_admissions", "ae_attendances", "elective_demand")
 ALL_INDICATORS = (*ACTIVITY_INDICATORS, "trauma_incidence", "prevalence")
@@ -62,27 +61,4 @@ class NeedsConfig(BaseModel):
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides) -> NeedsConfig:
         """Read a YAML/JSON file (optional) and apply overrides; list every problem at once."""
-        data: dict = {}
-        if path is not None:
-            p = Path(path)
-            if not p.is_file():
-                raise ConfigError(f"config file {p} not found")
-            text = p.read_text()
-            if p.suffix.lower() in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ConfigError(f"{p}: expected a mapping of settings")
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls.model_validate(data)
-        except ValidationError as e:
-            problems = [
-                f"{'.'.join(str(x) for x in err['loc']) or 'config'}: {err['msg']}"
-                for err in e.errors()
-            ]
-            where = f"{path}: " if path else ""
-            raise ConfigError(f"{where}invalid needs config:\n  " + "\n  ".join(problems)) from None
+        return load_config(cls, path, **overrides)

@@ -15,13 +15,13 @@ population when there are none), and the planner's ``proposal``. Each is evaluat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
+from caremap.core.config import load_config as load_model_config
 from caremap.core.errors import ConfigError
 from caremap.core.workspace import produced_by
 from caremap.network.evaluate import evaluate
@@ -63,22 +63,7 @@ class NetworkConfig(BaseModel):
 
 def load_config(path: str | Path | None) -> NetworkConfig:
     """A config from YAML/JSON; ConfigError lists every problem."""
-    if path is None:
-        return NetworkConfig()
-    text = Path(path).read_text()
-    try:
-        if str(path).endswith((".yaml", ".yml")):
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-        else:
-            data = json.loads(text)
-        return NetworkConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    return load_model_config(NetworkConfig, path)
 
 
 def _demand(ws, places, config, incidents: pd.DataFrame | None) -> np.ndarray:

@@ -9,14 +9,13 @@ the tier pyramid. `RiskConfig.load(path)` validates the whole document at once a
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from caremap.core.errors import ConfigError
+from caremap.core.config import read_mapping, validate_config
 
 MODELS = ("auto", "lightgbm", "logistic")
 
@@ -145,32 +144,11 @@ class RiskConfig(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> RiskConfig:
         """Read a YAML or JSON config file, reporting every problem at once."""
-        path = Path(path)
-        if not path.exists():
-            raise ConfigError(f"{path}: no such config file")
-        text = path.read_text()
-        try:
-            if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-        except Exception as exc:
-            raise ConfigError(f"{path}: cannot parse: {exc}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(read_mapping(path), source=str(path))
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "config") -> RiskConfig:
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            problems = [
-                f"{'.'.join(str(p) for p in e['loc']) or '(config)'}: {e['msg']}"
-                for e in exc.errors()
-            ]
-            msg = f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems)
-            raise ConfigError(msg) from None
+        return validate_config(cls, data, source)
 
     @classmethod
     def json_schema(cls) -> dict:

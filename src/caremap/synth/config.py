@@ -7,13 +7,12 @@ Every rate here is documented in ``docs/synth.md``. A config loads from YAML or 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from caremap.core.errors import ConfigError
+from caremap.core.config import read_mapping, validate_config
 from caremap.core.schema import SOURCE_SYSTEMS
 
 Rate = float
@@ -129,23 +128,11 @@ class SynthConfig(BaseModel):
     @classmethod
     def from_file(cls, path: str | Path) -> SynthConfig:
         """Load from a YAML or JSON file; every problem is reported at once."""
-        p = Path(path)
-        text = p.read_text()
-        if p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-        else:
-            data = json.loads(text)
-        return cls.parse(data, source=str(p))
+        return cls.parse(read_mapping(path), source=str(path))
 
     @classmethod
     def parse(cls, data: dict, source: str = "synth config") -> SynthConfig:
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            problems = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+        return validate_config(cls, data, source)
 
 
 def rng_for(seed: int, name: str) -> np.random.Generator:
