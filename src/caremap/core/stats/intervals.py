@@ -154,15 +154,28 @@ def crude_rate(
 ) -> Interval:
     """Crude rate ``o / population * multiplier`` with Byar's limits, exact below 10 events
     (PHEindicatormethods ``phe_rate``; Technical Guidance appendices 1-2)."""
+    return _count_over(o, population, multiplier, conf, exact_below, "population", "populations")
+
+
+def _count_over(
+    o: ArrayLike,
+    denominator: ArrayLike,
+    scale: float,
+    conf: float,
+    exact_below: float,
+    field: str,
+    what: str,
+) -> Interval:
+    """``o / denominator * scale`` with Byar's (or exact) limits on the count."""
     o = _counts(o, "observed")
-    pop = np.asarray(population, dtype=float)
-    if np.any(pop[~np.isnan(pop)] <= 0):
-        raise InputError("populations must all be greater than zero", field="population")
+    d = np.asarray(denominator, dtype=float)
+    if np.any(d[~np.isnan(d)] <= 0):
+        raise InputError(f"{what} must all be greater than zero", field=field)
     lo, hi = byars(o, conf, exact_below=exact_below)
     return Interval(
-        _out(o / pop * multiplier),
-        _out(np.asarray(lo) / pop * multiplier),
-        _out(np.asarray(hi) / pop * multiplier),
+        _out(o / d * scale),
+        _out(np.asarray(lo) / d * scale),
+        _out(np.asarray(hi) / d * scale),
     )
 
 
@@ -247,13 +260,6 @@ def isr(
     exact Poisson below 10 events (PHEindicatormethods ``calculate_ISRatio``; Technical
     Guidance appendices 1-2). Use ``reference=100`` for an SMR-style figure, or the reference
     crude rate to get an indirectly standardised rate."""
-    o = _counts(observed, "observed")
-    e = np.asarray(expected, dtype=float)
-    if np.any(e[~np.isnan(e)] <= 0):
-        raise InputError("expected events must all be greater than zero", field="expected")
-    lo, hi = byars(o, conf, exact_below=exact_below)
-    return Interval(
-        _out(o / e * reference),
-        _out(np.asarray(lo) / e * reference),
-        _out(np.asarray(hi) / e * reference),
+    return _count_over(
+        observed, expected, reference, conf, exact_below, "expected", "expected events"
     )
