@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from caremap.core.codes import normalise_code_prefixes
 from caremap.core.sql import in_list, quote_str
 from caremap.core.yamldoc import YamlDoc
 
@@ -63,13 +64,7 @@ class Match(BaseModel):
     @field_validator("primary_diagnosis", "any_diagnosis", "not_any_diagnosis")
     @classmethod
     def _codes(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
-        out = [str(c).upper().replace(".", "").strip() for c in v]
-        bad = [c for c in out if not c.isalnum()]
-        if bad:
-            raise ValueError(f"codes must be letters and digits, got {bad}")
-        return out
+        return normalise_code_prefixes(v)
 
     def used(self) -> set[str]:
         return {k for k, v in self.model_dump().items() if v is not None}

@@ -171,3 +171,15 @@ def sql_opcs4_valid(norm: str) -> str:
 def sql_sex_normalised(col: str) -> str:
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in SEX_CODES.items())
     return f"(CASE upper(trim({col})) {cases} ELSE NULL END)"
+
+
+def normalise_code_prefixes(values: list[str] | None) -> list[str] | None:
+    """ICD-10/OPCS-4 code prefixes as rules write them (``J44.1`` -> ``J441``); raises
+    ValueError (for Pydantic validators) when one is not letters and digits."""
+    if values is None:
+        return None
+    out = [str(c).upper().replace(".", "").strip() for c in values]
+    bad = [c for c in out if not c.isalnum()]
+    if bad:
+        raise ValueError(f"codes must be letters and digits, got {bad}")
+    return out

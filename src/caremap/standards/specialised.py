@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from caremap.core.codes import normalise_code_prefixes
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
 from caremap.core.workspace import Workspace, produced_by
@@ -48,13 +49,7 @@ class Match(BaseModel):
     @field_validator("primary_diagnosis", "any_diagnosis", "procedure")
     @classmethod
     def _codes(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
-        out = [str(c).upper().replace(".", "").strip() for c in v]
-        bad = [c for c in out if not c.isalnum()]
-        if bad:
-            raise ValueError(f"codes must be letters and digits, got {bad}")
-        return out
+        return normalise_code_prefixes(v)
 
 
 class Examples(BaseModel):
