@@ -82,8 +82,17 @@ class LinkConfig(BaseModel):
     )
     junk_dates_of_birth: list[date] = Field(default_factory=lambda: list(DEFAULT_JUNK_DOBS))
     u_max_pairs: float = Field(5e5, gt=1000, description="pairs sampled to estimate u")
-    em_sample: float = Field(
-        1.0, gt=0, le=1, description="share of records used in each EM training session"
+    em_max_pairs: float = Field(
+        5e5,
+        gt=1000,
+        description="blocked pairs an EM training session uses at most: records are sampled "
+        "when a training block holds more",
+    )
+    broad_rule_pairs_per_record: float = Field(
+        10.0,
+        ge=0,
+        description="also block on same given and family name (no year-of-birth narrowing) "
+        "when that rule generates at most this many candidate pairs per record",
     )
     seed: int = 42
     memory_limit: str = Field("2GB", description="DuckDB memory limit of the linkage engine")

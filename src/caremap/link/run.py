@@ -18,12 +18,14 @@ from caremap.core.workspace import Workspace
 from caremap.link.cluster import constrained_clusters
 from caremap.link.config import LinkConfig
 from caremap.link.prepare import EVIDENCE, deterministic_edges_sql
+from caremap.link.reduce import pair_count_sql, representatives_sql
 from caremap.link.splink_engine import (
     Evidence,
     SplinkBackend,
     TrainedModel,
+    em_blocks,
     predict_with_model,
-    train_and_predict,
+    train_and_score,
 )
 
 RULE_TEXT = {
@@ -88,18 +90,8 @@ def run_linkage(
         raise AssertionError(f"{table}.uid must be 0..n-1")
     backend = _backend(ws, config)
     try:
-        if model is None:
-            ev = detect_evidence(ws, table)
-            n_usable = int(ws.scalar(f"SELECT count(*) FROM {table} WHERE unusable_reason IS NULL"))
-            if n_usable < 2:
-                edges = _empty_edges()
-                model = TrainedModel(json.dumps({}), ev)
-            else:
-                edges, model = train_and_predict(
-                    backend, _splink_input(ws, usable), n_usable, ev, config
-                )
-        elif new_from_uid is None:
-            edges = predict_with_model(backend, model, _splink_input(ws, usable), None, config)
+        if new_from_uid is None:
+            edges, model = _full_run(ws, backend, config, table, usable, model)
         else:
             new_q = f"{usable} AND uid >= {int(new_from_uid or 0)}"
             old_q = f"{usable} AND uid < {int(new_from_uid or 0)}"
@@ -168,6 +160,50 @@ def run_linkage(
         "estimated_pairwise_recall": float(ep.sum() / total_p) if total_p else float("nan"),
     }
     return RunResult(assignment, model, stats)
+
+
+def _full_run(
+    ws: Workspace,
+    backend: SplinkBackend,
+    config: LinkConfig,
+    table: str,
+    usable: str,
+    model: TrainedModel | None,
+) -> tuple[pa.Table, TrainedModel]:
+    """Train (unless ``model`` is given) on all usable records and score the pairs of
+    representatives that can change the clustering (see `caremap.link.reduce`)."""
+    ev = model.evidence if model is not None else detect_evidence(ws, table)
+    n_usable = int(ws.scalar(f"SELECT count(*) FROM {table} WHERE unusable_reason IS NULL"))
+    if n_usable < 2:
+        return _empty_edges(), model or TrainedModel(json.dumps({}), ev)
+    reps = representatives_sql(table, config.duplicate_free_sources)
+    shares = [
+        em_share(int(ws.scalar(pair_count_sql(usable, cols))), config.em_max_pairs)
+        for cols in em_blocks(ev)
+    ]
+    broad = False
+    if ev.given and ev.family:
+        n_reps = int(ws.scalar(f"SELECT count(*) FROM ({reps}) x"))
+        broad_pairs = int(ws.scalar(pair_count_sql(reps, ("given", "family"))))
+        broad = broad_pairs <= config.broad_rule_pairs_per_record * n_reps
+    return train_and_score(
+        backend,
+        _splink_input(ws, usable),
+        _splink_input(ws, reps),
+        ev,
+        config,
+        model=model,
+        em_proportions=shares,
+        broad_names=broad,
+    )
+
+
+def em_share(pairs: int, budget: float) -> float:
+    """1 when an EM block's ``pairs`` fit the ``budget``, else the share of records whose
+    pairs number about ``budget`` (pairs grow with the square of the records sampled)."""
+    if pairs <= budget:
+        return 1.0
+    return max(0.001, float(np.sqrt(budget / pairs)))
 
 
 def _codes(col: pa.ChunkedArray) -> np.ndarray:

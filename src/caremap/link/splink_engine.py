@@ -177,9 +177,11 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
     return out
 
 
-def blocking_rules(ev: Evidence) -> list:
+def blocking_rules(ev: Evidence, exclude: str | None = None, broad_names: bool = False) -> list:
     """Candidate pairs: same NHS number, or date of birth plus a name initial, or name
-    sounds plus place. Each rule is narrow enough to stay linear at national scale."""
+    sounds plus place. Each rule is narrow enough to stay linear at national scale;
+    ``broad_names`` adds same given and family name with no narrowing (for inputs where it
+    is affordable), ``exclude`` a column whose equal values mean "already linked"."""
     from splink import block_on
 
     rules = []
@@ -193,10 +195,13 @@ def blocking_rules(ev: Evidence) -> list:
         rules.append(block_on("dob", "substr(family, 1, 1)"))
     if ev.given and ev.family:
         # Names alone make huge blocks where names are few (256M pairs on the synthetic
-        # economy at 1M records): always narrow them by year of birth when there is one.
+        # economy at 1M records): narrow them by year of birth unless affordable.
+        if broad_names:
+            rules.append(block_on("given", "family"))
         if ev.dob:
             rules.append(block_on("given_phon", "family_phon", "substr(dob_str, 1, 4)"))
-            rules.append(block_on("given", "family", "substr(dob_str, 1, 4)"))
+            if not broad_names:
+                rules.append(block_on("given", "family", "substr(dob_str, 1, 4)"))
         else:
             rules.append(block_on("given_phon", "family_phon"))
         if ev.postcode:
@@ -208,10 +213,38 @@ def blocking_rules(ev: Evidence) -> list:
         rules.append(block_on("postcode", "substr(dob_str, 1, 4)"))
     if not rules:
         raise CaremapError("nothing to block on: map at least a name, date of birth or NHS number")
+    if exclude:
+        from splink.blocking_rule_library import And, CustomRule
+
+        rules = [And(r, CustomRule(f"l.{exclude} <> r.{exclude}")) for r in rules]
     return rules
 
 
-def settings(ev: Evidence, config: LinkConfig, link_type: str = "dedupe_only"):
+def em_blocks(ev: Evidence) -> list[tuple[str, ...]]:
+    """Columns of the blocking rules that EM trains on (two, so every comparison is
+    estimated in at least one session)."""
+    blocks: list[tuple[str, ...]] = []
+    if ev.dob:
+        blocks.append(("dob",))
+    if ev.given and ev.family:
+        blocks.append(("given", "family"))
+    if ev.postcode and len(blocks) < 2:
+        blocks.append(("postcode",))
+    return blocks
+
+
+def tf_columns(ev: Evidence) -> list[str]:
+    """Columns compared with term-frequency adjustments."""
+    return [c for c in ("family", "postcode") if getattr(ev, c)]
+
+
+def settings(
+    ev: Evidence,
+    config: LinkConfig,
+    link_type: str = "dedupe_only",
+    exclude: str | None = None,
+    broad_names: bool = False,
+):
     from splink import SettingsCreator
 
     return SettingsCreator(
@@ -219,7 +252,7 @@ def settings(ev: Evidence, config: LinkConfig, link_type: str = "dedupe_only"):
         unique_id_column_name="uid",
         source_dataset_column_name="source_dataset",
         comparisons=comparisons(ev, config),
-        blocking_rules_to_generate_predictions=blocking_rules(ev),
+        blocking_rules_to_generate_predictions=blocking_rules(ev, exclude, broad_names),
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=False,
         max_iterations=20,
@@ -332,22 +365,55 @@ class TrainedModel:
         return json.loads(self.settings_json)
 
 
-def train_and_predict(
+def train_and_score(
     backend: SplinkBackend,
     data,
-    n_records: int,
+    reps,
     ev: Evidence,
     config: LinkConfig,
+    *,
+    model: TrainedModel | None = None,
+    em_proportions: list[float] | None = None,
+    broad_names: bool = False,
 ) -> tuple[pa.Table, TrainedModel]:
-    """Train the model on ``data`` (deduplication of all records) and score candidate pairs.
+    """Train on all usable records ``data`` (unless ``model`` is given) and score candidate
+    pairs of the representatives ``reps`` (see `caremap.link.reduce`), with term frequencies
+    from all records.
 
-    Returns pairs at or above ``config.predict_floor`` as Arrow (``uid_l``, ``uid_r``,
-    ``match_probability``, ``match_weight``, ``guarded``) and the trained model.
+    ``em_proportions`` (one per `em_blocks`): below 1, the EM session's block holds more
+    than ``config.em_max_pairs`` pairs and Splink samples it down, probing that share of
+    records to size the sample. Returns pairs at or above ``config.predict_floor`` as Arrow (``uid_l``,
+    ``uid_r``, ``match_probability``, ``match_weight``, ``guarded``) and the model.
     """
-    from splink import Linker, block_on
+    from splink import Linker
+
+    from caremap.link.reduce import DET_GROUP
 
     sdf = backend.register(data, "link_input")
-    linker = Linker(sdf, settings(ev, config), log_level=logging.ERROR)
+    dialect = "duckdb" if backend.engine == "duckdb" else "spark"
+    if model is None:
+        linker = Linker(sdf, settings(ev, config), log_level=logging.ERROR)
+        _train(linker, ev, config, em_proportions)
+        model = TrainedModel(json.dumps(linker.misc.save_model_to_json()), ev)
+    else:
+        linker = Linker(
+            sdf, for_dialect(model.settings_dict(), ev, config, dialect), log_level=logging.ERROR
+        )
+    tf = {c: linker.table_management.compute_tf_table(c) for c in tf_columns(ev)}
+    fresh = settings(ev, config, exclude=DET_GROUP, broad_names=broad_names)
+    scoring = _with_params(model.settings_dict(), fresh.create_settings_dict(dialect))
+    scorer = Linker(backend.register(reps, "link_reps"), scoring, log_level=logging.ERROR)
+    for col, table in tf.items():
+        scorer.table_management.register_term_frequency_lookup(table, col)
+    return _predict(scorer, ev, config), model
+
+
+def _train(linker, ev: Evidence, config: LinkConfig, em_proportions: list[float] | None) -> None:
+    """u by random sampling of ``config.u_max_pairs`` pairs, the prior from deterministic
+    rules, m by EM on at most ``config.em_max_pairs`` blocked pairs per session (EM needs
+    tens of thousands of pairs, not hundreds of millions)."""
+    from splink import block_on
+
     det_rules = []
     if ev.nhs:
         det_rules.append(block_on("nhs"))
@@ -358,21 +424,14 @@ def train_and_predict(
     if det_rules:
         linker.training.estimate_probability_two_random_records_match(det_rules, recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
-    # EM needs tens of thousands of pairs, not all of them: sample about 150,000 records.
-    sample = min(config.em_sample, max(0.01, 150_000 / max(n_records, 1)))
-    em_rules = []
-    if ev.dob:
-        em_rules.append(block_on("dob"))
-    if ev.given and ev.family:
-        em_rules.append(block_on("given", "family"))
-    if ev.postcode and len(em_rules) < 2:
-        em_rules.append(block_on("postcode"))
-    for rule in em_rules:
+    blocks = em_blocks(ev)
+    for cols, share in zip(blocks, em_proportions or [1.0] * len(blocks), strict=True):
+        # Splink samples records (a hash filter on each side) down to ``max_pairs`` pairs,
+        # sizing the sample from a probe of ``record_sample_proportion`` of the records.
+        sampled = {"max_pairs": config.em_max_pairs, "record_sample_proportion": share}
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=sample
+            block_on(*cols), **(sampled if share < 1 else {})
         )
-    model = TrainedModel(json.dumps(linker.misc.save_model_to_json()), ev)
-    return _predict(linker, ev, config), model
 
 
 def predict_with_model(
@@ -410,7 +469,11 @@ def for_dialect(saved: dict, ev: Evidence, config: LinkConfig, dialect: str) -> 
     across level by level."""
     if (saved.get("sql_dialect") or "duckdb") == dialect:
         return saved
-    fresh = settings(ev, config).create_settings_dict(dialect)
+    return _with_params(saved, settings(ev, config).create_settings_dict(dialect))
+
+
+def _with_params(saved: dict, fresh: dict) -> dict:
+    """``fresh`` settings with the trained m and u probabilities of ``saved``, level by level."""
     saved_comps = {c["output_column_name"]: c for c in saved.get("comparisons", [])}
     for comp in fresh["comparisons"]:
         old = saved_comps.get(comp["output_column_name"])
@@ -425,7 +488,6 @@ def for_dialect(saved: dict, ev: Evidence, config: LinkConfig, dialect: str) -> 
                 if old_level.get(key) is not None:
                     new_level[key] = old_level[key]
     fresh["probability_two_random_records_match"] = saved["probability_two_random_records_match"]
-    fresh["sql_dialect"] = dialect
     return fresh
 
 

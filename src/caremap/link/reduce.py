@@ -1,0 +1,71 @@
+"""Shrinking the probabilistic problem with the deterministic pass.
+
+Most records share a valid NHS number and date of birth with another record of the same
+person, so the deterministic pass has already linked them. Two facts follow:
+
+* a pair inside one deterministic group can never change the clustering, so it is not scored
+  (each blocking rule gets ``l.det_group <> r.det_group``);
+* records of one deterministic group with the same values in every compared column score the
+  same against any other record, so one representative (the lowest uid) stands for them all.
+
+Splink then scores pairs of representatives only, with term frequencies taken from all
+records, so every score equals the score of the corresponding record pair. Clustering adds
+the deterministic edges of all records, so the resulting persons are those that scoring all
+pairs would give. This is the "reduction by exact duplicates" of Christen (2012, "Data
+Matching", Springer, ch. 4) applied within the groups the deterministic rule already links.
+
+Records of a source that holds each person at most once are never grouped (their
+deterministic merges may be refused by the one-to-one constraint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from caremap.core.sql import quote_str
+from caremap.link.prepare import EVIDENCE
+
+DET_GROUP = "det_group"
+
+# Compared columns that are not functions of the ones below (the rest are derived from them:
+# given_canon/canons/phon from given, family_phon from family, dob_str from dob, sectors and
+# districts from postcode).
+_VARIANT = ("given", "family", "sex", "postcode", "address", "ident")
+
+
+def _det_group(duplicate_free: Sequence[str]) -> str:
+    solo = (
+        "source IN (" + ", ".join(quote_str(s) for s in duplicate_free) + ")"
+        if duplicate_free
+        else "FALSE"
+    )
+    return (
+        f"CASE WHEN {solo} THEN uid "
+        "WHEN nhs IS NOT NULL AND dob IS NOT NULL THEN min(uid) OVER (PARTITION BY nhs, dob) "
+        "ELSE uid END"
+    )
+
+
+def representatives_sql(table: str, duplicate_free: Sequence[str] = ()) -> str:
+    """One row per representative: the evidence columns plus ``det_group``, usable records
+    only (the deterministic groups are those of `deterministic_edges_sql`)."""
+    cols = ", ".join(EVIDENCE)
+    part = ", ".join((DET_GROUP, *_VARIANT))
+    return f"""
+SELECT {cols}, {DET_GROUP} FROM (
+  SELECT *, min(uid) OVER (PARTITION BY {part}) AS rep_uid FROM (
+    SELECT {cols}, {_det_group(duplicate_free)} AS {DET_GROUP}
+    FROM {table} WHERE unusable_reason IS NULL
+  ) g
+) r WHERE uid = rep_uid
+"""
+
+
+def pair_count_sql(relation: str, columns: Sequence[str]) -> str:
+    """Number of pairs a blocking rule on equal ``columns`` generates (nulls never match)."""
+    keys = ", ".join(columns)
+    not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    return (
+        "SELECT CAST(coalesce(sum(n * (n - 1) / 2), 0) AS BIGINT) FROM ("
+        f"SELECT count(*) AS n FROM ({relation}) x WHERE {not_null} GROUP BY {keys}) c"
+    )
