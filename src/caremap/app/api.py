@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from caremap.app import audit, data
 from caremap.app.catalog import visible_kinds
@@ -66,6 +69,9 @@ class TableSummary(BaseModel):
     suppressed: bool = Field(description="small counts are hidden for your role")
 
 
+TABLE_LIST = TypeAdapter(list[TableSummary])
+
+
 class RowsPage(BaseModel):
     table: str
     columns: list[str]
@@ -99,15 +105,24 @@ def logout(response: Response, _: User = Depends(api_user)) -> Response:
 
 
 @router.get("/me", response_model=Me, summary="Who you are logged in as")
-def me(user: User = Depends(api_user)) -> Me:
+async def me(user: User = Depends(api_user)) -> Me:
     return Me(username=user.username, role=user.role, locality_code=user.locality_code)
 
 
 @router.get("/tables", response_model=list[TableSummary], summary="Tables you can read")
-def tables(request: Request, user: User = Depends(api_user)) -> list[TableSummary]:
+async def tables(request: Request, user: User = Depends(api_user)) -> Response:
     st = state(request)
+    version = st.catalog.fresh_version()  # answers are cached per catalog snapshot
+    body = st.api_cache.get(("tables", user.role, version)) if version is not None else None
+    if body is None:
+        body = await run_in_threadpool(_tables_body, st, user)
+    return Response(body, media_type="application/json")
+
+
+def _tables_body(st, user: User) -> bytes:
+    version, snapshot = st.catalog.snapshot(st.cursor())
     kinds = visible_kinds(user.role)
-    return [
+    summaries = [
         TableSummary(
             name=t.name,
             kind=t.kind,
@@ -115,15 +130,18 @@ def tables(request: Request, user: User = Depends(api_user)) -> list[TableSummar
             columns=t.columns,
             suppressed=t.kind == "aggregate" and not user.sees_unsuppressed,
         )
-        for t in sorted(st.catalog.tables(st.cursor()).values(), key=lambda t: t.name)
+        for t in sorted(snapshot.values(), key=lambda t: t.name)
         if t.kind in kinds
     ]
+    body = TABLE_LIST.dump_json(summaries)
+    st.api_cache.put(("tables", user.role, version), body)
+    return body
 
 
 @router.get(
     "/tables/{table}", response_model=RowsPage, summary="Rows of a table, filtered and paged"
 )
-def table_rows(
+async def table_rows(
     request: Request,
     table: TableName,
     filter: Filters = None,
@@ -136,7 +154,8 @@ def table_rows(
 ) -> Response:
     st = state(request)
     # Aggregate answers depend only on the request and the suppression level (viewers and
-    # clinicians see the same tables); person-level answers are never cached.
+    # clinicians see the same tables); person-level answers are never cached. A cached
+    # answer is served on the event loop; anything else is read in a worker thread.
     key = (
         "rows",
         user.sees_unsuppressed,
@@ -150,26 +169,44 @@ def table_rows(
     )
     body = st.api_cache.get(key)
     if body is None:
-        page = data.read_table(
-            st, request, user, table, filter, columns, order_by, desc, limit, offset
+        body = await run_in_threadpool(
+            _rows_body, st, request, user, table, filter, columns, order_by, desc, limit, offset
         )
-        body = (
-            RowsPage(
-                table=table,
-                columns=page.columns,
-                rows=page.rows,
-                total=page.total,
-                limit=page.limit,
-                offset=page.offset,
-                suppressed=page.suppressed,
-                suppress_below=st.config.suppress_below if page.suppressed else None,
-            )
-            .model_dump_json()
-            .encode()
-        )
-        if not page.person:
-            st.api_cache.put(key, body)
     return Response(body, media_type="application/json")
+
+
+def _rows_body(
+    st, request: Request, user: User, table: str, filter, columns, order_by, desc, limit, offset
+) -> bytes:
+    page = data.read_table(st, request, user, table, filter, columns, order_by, desc, limit, offset)
+    body = (
+        RowsPage(
+            table=table,
+            columns=page.columns,
+            rows=page.rows,
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            suppressed=page.suppressed,
+            suppress_below=st.config.suppress_below if page.suppressed else None,
+        )
+        .model_dump_json()
+        .encode()
+    )
+    if not page.person:
+        key = (
+            "rows",
+            user.sees_unsuppressed,
+            table,
+            tuple(filter or ()),
+            columns,
+            order_by,
+            desc,
+            limit,
+            offset,
+        )
+        st.api_cache.put(key, body)
+    return body
 
 
 @router.get(
@@ -235,17 +272,31 @@ def caseload(
     )
 
 
-@router.get("/areas/{area_code}", summary="An area (small area, locality, ICS) and its needs")
-def area(
+@router.get(
+    "/areas/{area_code}",
+    response_model=dict[str, Any],
+    summary="An area (small area, locality, ICS) and its needs",
+)
+async def area(
     request: Request,
     area_code: Annotated[str, Path(pattern=CODE_PATTERN)],
     user: User = Depends(api_user),
-) -> dict[str, Any]:
+) -> Response:
     st = state(request)
+    key = ("area_json", area_code, user.sees_unsuppressed)
+    body = st.api_cache.get(key)
+    if body is None:
+        body = await run_in_threadpool(_area_body, st, user, area_code)
+    return Response(body, media_type="application/json")
+
+
+def _area_body(st, user: User, area_code: str) -> bytes:
     found = data.area_profile(st, user, area_code)
     if found is None:
         raise NotFound(f"unknown area {area_code!r}", field="area_code")
-    return found
+    body = json.dumps(jsonable_encoder(found), separators=(",", ":"), allow_nan=False).encode()
+    st.api_cache.put(("area_json", area_code, user.sees_unsuppressed), body)  # aggregates only
+    return body
 
 
 @router.get("/audit", response_model=RowsPage, summary="The audit trail (admins)")

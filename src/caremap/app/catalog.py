@@ -112,13 +112,25 @@ class Catalog:
         self._lock = threading.Lock()
         self._at = 0.0
         self._tables: dict[str, TableInfo] = {}
+        self._version = 0
 
     def tables(self, con: duckdb.DuckDBPyConnection) -> dict[str, TableInfo]:
+        return self.snapshot(con)[1]
+
+    def snapshot(self, con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, TableInfo]]:
+        """The tables and a number that changes whenever they are read again."""
         with self._lock:
             if time.monotonic() - self._at > self.ttl:
                 self._tables = self._read(con)
                 self._at = time.monotonic()
-            return self._tables
+                self._version += 1
+            return self._version, self._tables
+
+    def fresh_version(self) -> int | None:
+        """The current snapshot's number if it needs no re-reading, else None (no database
+        access: for answers cached per snapshot on the event loop)."""
+        with self._lock:
+            return self._version if time.monotonic() - self._at <= self.ttl else None
 
     def invalidate(self) -> None:
         with self._lock:

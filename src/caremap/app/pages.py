@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
@@ -106,9 +108,10 @@ def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLRes
     return respond(request, render_html(request, template, **ctx), status)
 
 
-def cached_page(request: Request, user: User, build, template: str = "page.html", **ctx):
+async def cached_page(request: Request, user: User, build, template: str = "page.html", **ctx):
     """An aggregate page: its sections are cached per role (and locality), its HTML per user.
 
+    A cached page is answered on the event loop; building one runs in a worker thread.
     Never used for person-level pages, which must be audited on every view.
     """
     st = state(request)
@@ -116,9 +119,15 @@ def cached_page(request: Request, user: User, build, template: str = "page.html"
     html_key = (user.username, user.role, *where)
     html = st.html_cache.get(html_key)
     if html is None:
-        sections = st.section_cache.get_or_compute((user.role, user.locality_code, *where), build)
-        html = render_html(request, template, user=user, sections=sections, **ctx)
-        st.html_cache.put(html_key, html)
+
+        def make() -> str:
+            key = (user.role, user.locality_code, *where)
+            sections = st.section_cache.get_or_compute(key, build)
+            html = render_html(request, template, user=user, sections=sections, **ctx)
+            st.html_cache.put(html_key, html)
+            return html
+
+        html = await run_in_threadpool(make)
     return respond(request, html)
 
 
@@ -226,8 +235,8 @@ def logout(
 
 
 @router.get("/")
-def overview(request: Request, user: User = Depends(page_user)):
-    return cached_page(
+async def overview(request: Request, user: User = Depends(page_user)):
+    return await cached_page(
         request,
         user,
         lambda: views.overview(PageContext(state(request), user, request)),
@@ -239,8 +248,8 @@ def overview(request: Request, user: User = Depends(page_user)):
 def _capability_route(slug: str):
     cap = BY_SLUG[slug]
 
-    def page(request: Request, user: User = Depends(page_user)):
-        return cached_page(
+    async def page(request: Request, user: User = Depends(page_user)):
+        return await cached_page(
             request,
             user,
             lambda: build_page(PageContext(state(request), user, request), cap),
@@ -258,8 +267,6 @@ for _cap in CAPABILITIES:
 
 @router.get("/needs/area/{area_code}")
 def area_page(request: Request, area_code: str, user: User = Depends(page_user)):
-    import re
-
     if not re.match(CODE_PATTERN, area_code):
         raise HTTPException(400, "an area code has letters, digits, '.', '_' or '-' only")
     profile = data.area_profile(state(request), user, area_code)
@@ -297,8 +304,8 @@ def caseload_page(
 
 
 @router.get("/tables")
-def tables_page(request: Request, user: User = Depends(page_user)):
-    return cached_page(
+async def tables_page(request: Request, user: User = Depends(page_user)):
+    return await cached_page(
         request,
         user,
         lambda: views.table_list(PageContext(state(request), user, request)),
@@ -307,7 +314,7 @@ def tables_page(request: Request, user: User = Depends(page_user)):
 
 
 @router.get("/tables/{table}")
-def table_page(
+async def table_page(
     request: Request,
     table: str,
     filter: Filters = None,
@@ -317,10 +324,30 @@ def table_page(
     limit: Limit = PAGE_SIZE,
     user: User = Depends(page_user),
 ):
-    import re
-
     if not re.match(TABLE_PATTERN, table):
         raise HTTPException(404, "no such table")
+    st = state(request)
+    # aggregate and reference tables only: person-level pages are read (and audited) each time
+    key = ("table", user.username, user.role, request.url.path, request.url.query)
+    html = st.html_cache.get(key)
+    if html is None:
+        html = await run_in_threadpool(
+            _table_html, request, user, table, filter, order_by, desc, offset, limit, key
+        )
+    return respond(request, html)
+
+
+def _table_html(
+    request: Request,
+    user: User,
+    table: str,
+    filter: list[str] | None,
+    order_by: str | None,
+    desc: bool,
+    offset: int,
+    limit: int,
+    key: tuple,
+) -> str:
     st = state(request)
     page = data.read_table(st, request, user, table, filter, None, order_by, desc, limit, offset)
     base = [("filter", f) for f in filter or []]
@@ -331,9 +358,10 @@ def table_page(
     def href(off: int) -> str:
         return f"/tables/{table}?" + urlencode([*base, ("offset", off), ("limit", limit)])
 
-    return render(
+    html = render_html(
         request,
         "table.html",
+        user=user,
         title=table,
         table=table,
         page=page,
@@ -344,6 +372,9 @@ def table_page(
         if not page.suppressed
         else f"Counts from 1 to {st.config.suppress_below - 1}, and cells that would reveal them, are blank.",
     )
+    if not page.person:
+        st.html_cache.put(key, html)
+    return html
 
 
 @router.get("/admin/audit")

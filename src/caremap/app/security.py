@@ -16,6 +16,7 @@ import secrets
 from typing import Any
 
 from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from caremap.app.state import AppState
@@ -80,34 +81,58 @@ def check_csrf(request: Request, session: dict[str, Any], token: str | None) -> 
         raise HTTPException(403, "invalid CSRF token: reload the form and try again")
 
 
-def current_user(request: Request) -> User | None:
-    cached = getattr(request.state, "user", False)
-    if cached is not False:
+_MISS = object()
+
+
+def _known_user(request: Request) -> User | object | None:
+    """The session's user without touching the database: ``_MISS`` when it must be read."""
+    cached = getattr(request.state, "user", _MISS)
+    if cached is not _MISS:
         return cached
     name = read_session(request).get("u")
-    user = None
-    if name:
-        st = state(request)
-        user = st.user_cache.get(name)  # re-read from app_user every few seconds
-        if user is None:
-            user = get_user(st.cursor(), name)
-            if user is not None:
-                st.user_cache.put(name, user)
+    if not name:
+        request.state.user = None
+        return None
+    user = state(request).user_cache.get(name)  # re-read from app_user every few seconds
+    if user is not None:
+        request.state.user = user
+        return user
+    return _MISS
+
+
+def current_user(request: Request) -> User | None:
+    user = _known_user(request)
+    if user is not _MISS:
+        return user  # type: ignore[return-value]
+    name = read_session(request).get("u")
+    st = state(request)
+    user = get_user(st.cursor(), name)
+    if user is not None:
+        st.user_cache.put(name, user)
     request.state.user = user
     return user
 
 
-def api_user(request: Request) -> User:
+async def current_user_async(request: Request) -> User | None:
+    """`current_user` for the event loop: the database is read in a worker thread, and only
+    when the user is not in the few-second user cache."""
+    user = _known_user(request)
+    if user is _MISS:
+        return await run_in_threadpool(current_user, request)
+    return user  # type: ignore[return-value]
+
+
+async def api_user(request: Request) -> User:
     """Dependency for the JSON API: 401 without a valid session."""
-    user = current_user(request)
+    user = await current_user_async(request)
     if user is None:
         raise HTTPException(401, "log in first: POST /api/session or use the login page")
     return user
 
 
-def page_user(request: Request) -> User:
+async def page_user(request: Request) -> User:
     """Dependency for pages: redirect to the login form without a valid session."""
-    user = current_user(request)
+    user = await current_user_async(request)
     if user is None:
         raise LoginRequired()
     return user
