@@ -85,6 +85,13 @@ def model_card(
             "temporal validation",
             f"features at {config.test_index}, outcomes in the following {config.outcome_months} months; {result.test_people:,} people",
         )
+        sampled = result.evaluations[(kind, "train")].people
+        if sampled < result.train_people:
+            add(
+                "data",
+                "training (apparent) metrics",
+                f"a random sample of {sampled:,} of the {result.train_people:,} people",
+            )
         for note in result.notes:
             add("data", "note", note)
         for ds in ("test", "train"):

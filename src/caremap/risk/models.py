@@ -183,6 +183,7 @@ class GBMModel:
             "objective": "binary",
             "learning_rate": c.learning_rate,
             "num_leaves": c.num_leaves,
+            "max_depth": c.max_depth,
             "min_child_samples": c.min_child_samples,
             "reg_lambda": c.reg_lambda,
             "verbose": -1,
