@@ -55,3 +55,33 @@ def test_existing_persons_are_frozen_apart():
     assert c.root[0] == c.root[1] != c.root[2]
     assert c.root[3] == c.root[2]
     assert c.refused_existing == 1
+
+
+def test_vectorised_deterministic_phase_matches_merging_one_by_one():
+    rng = np.random.default_rng(7)
+    n = 400
+    nhs = rng.integers(0, 60, n)
+    src = rng.integers(0, 3, n)
+    group = np.where(nhs > 0, nhs, n + np.arange(n))  # records sharing a number
+    first = {}
+    det_l, det_r = [], []
+    for uid, g in enumerate(group.tolist()):
+        if g in first:
+            det_l.append(uid)
+            det_r.append(first[g])
+        else:
+            first[g] = uid
+    det = (np.array(det_l), np.array(det_r))
+    prob = [
+        (int(a), int(b), float(p))
+        for a, b, p in zip(
+            rng.integers(0, n, 300), rng.integers(0, n, 300), rng.uniform(0.9, 1, 300), strict=True
+        )
+    ]
+    fast = _run(n, nhs, src, 0, prob, det=det)
+    # A duplicate-free bit for a source nobody holds forces the one-by-one path.
+    slow = _run(n, nhs, src, 1 << 40, prob, det=det)
+    assert fast.root.tolist() == slow.root.tolist()
+    assert fast.rule.tolist() == slow.rule.tolist()
+    assert np.array_equal(fast.prob, slow.prob, equal_nan=True)
+    assert fast.refused_nhs == slow.refused_nhs > 0

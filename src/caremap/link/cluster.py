@@ -53,9 +53,19 @@ def constrained_clusters(
     gives existing clusters as labels (-1 for new records); existing clusters are frozen
     against merging with each other.
     """
-    parent = list(range(n))
-    nhs = [int(x) for x in nhs_code]
-    srcmask = [1 << int(s) for s in source_code]
+    dl, dr = det_edges
+    fast = (
+        _det_components(n, nhs_code, source_code, dl, dr)
+        if _unconstrained(duplicate_free_mask, initial)
+        else None
+    )
+    if fast is not None:
+        parent_a, nhs_a, src_a = fast
+        parent, nhs, srcmask = parent_a.tolist(), nhs_a.tolist(), src_a.tolist()
+    else:
+        parent = list(range(n))
+        nhs = [int(x) for x in nhs_code]
+        srcmask = [1 << int(s) for s in source_code]
     frozen = [False] * n
     if initial is not None:
         first: dict[int, int] = {}
@@ -101,16 +111,16 @@ def constrained_clusters(
         frozen[ra] = frozen[ra] or frozen[rb]
         return True
 
-    dl, dr = det_edges
-    for a, b in zip(dl.tolist(), dr.tolist(), strict=True):
-        union(a, b)
+    if fast is None:
+        for a, b in zip(dl.tolist(), dr.tolist(), strict=True):
+            union(a, b)
     pl, pr, pp = prob_edges
     order = np.argsort(-pp, kind="stable")
     pl_o, pr_o = pl[order].tolist(), pr[order].tolist()
     for a, b in zip(pl_o, pr_o, strict=True):
         union(a, b)
 
-    root = np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
+    root = _roots(np.asarray(parent, dtype=np.int64))
     prob = np.full(n, np.nan)
     rule = np.zeros(n, dtype=np.int8)
     if len(pl):
@@ -126,6 +136,42 @@ def constrained_clusters(
             prob[idx] = 1.0
             rule[idx] = 1
     return Clustering(root, prob, rule, sum(refused), *refused)
+
+
+def _unconstrained(duplicate_free_mask: int, initial: np.ndarray | None) -> bool:
+    return duplicate_free_mask == 0 and initial is None
+
+
+def _det_components(
+    n: int, nhs_code: np.ndarray, source_code: np.ndarray, dl: np.ndarray, dr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The deterministic phase at once, when none of its merges can be refused (no one-to-one
+    sources, no frozen persons, at most one NHS number per component): every record points
+    at the lowest uid of its component, which holds the component's NHS number and sources.
+    None when a component holds two NHS numbers (then merges run one by one)."""
+    codes = np.asarray(nhs_code, dtype=np.int64)
+    root = connected_components(n, np.asarray(dl), np.asarray(dr))
+    big = np.iinfo(np.int64).max
+    lo = np.full(n, big, dtype=np.int64)
+    hi = np.zeros(n, dtype=np.int64)
+    has = codes > 0
+    np.minimum.at(lo, root[has], codes[has])
+    np.maximum.at(hi, root[has], codes[has])
+    if np.any((hi > 0) & (lo != hi)):
+        return None
+    src = np.left_shift(np.int64(1), np.asarray(source_code, dtype=np.int64))
+    mask = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(mask, root, src)
+    return root, hi, np.where(root == np.arange(n), mask, src)
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    """Follow parent pointers to the roots (pointer jumping: log-depth passes)."""
+    while True:
+        nxt = parent[parent]
+        if np.array_equal(nxt, parent):
+            return parent
+        parent = nxt
 
 
 def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -106,10 +106,15 @@ WITH r AS (
   FROM r
   LEFT JOIN {NAMES_VIEW} g ON g.raw = r.given_raw
   LEFT JOIN {NAMES_VIEW} f ON f.raw = r.family_raw
+), k AS (
+  -- uids in (source, record_id) order, numbered on the key alone (sorting the wide rows
+  -- costs several times more); the key is unique in source_record and in linked files
+  SELECT source AS k_source, record_id AS k_record_id,
+    CAST(row_number() OVER (ORDER BY source, record_id) - 1 + {int(uid_offset)} AS BIGINT) AS uid
+  FROM ({relation}) x
 )
 SELECT
-  CAST(row_number() OVER (ORDER BY source, record_id) - 1 + {int(uid_offset)} AS BIGINT) AS uid,
-  source, record_id, record_date,
+  k.uid, source, record_id, record_date,
   CASE WHEN nhs_state = 'ok' THEN nhs_n END AS nhs,
   ident, given, given_canon, given_canons, given_phon, family, family_phon, dob,
   CAST(dob AS VARCHAR) AS dob_str, sex, postcode,
@@ -133,7 +138,7 @@ SELECT
          CASE WHEN family IS NULL THEN 'no usable family name' END,
          CASE WHEN postcode IS NULL AND address IS NULL THEN 'no usable address' END)
   END AS unusable_reason
-FROM c
+FROM c JOIN k ON k.k_source = c.source AND k.k_record_id = c.record_id
 """
 
 

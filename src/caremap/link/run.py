@@ -28,6 +28,8 @@ from caremap.link.splink_engine import (
     train_and_score,
 )
 
+REPS_VIEW = "_link_reps"
+
 RULE_TEXT = {
     0: "no match found",
     1: "deterministic: valid NHS number + date of birth",
@@ -176,20 +178,29 @@ def _full_run(
     n_usable = int(ws.scalar(f"SELECT count(*) FROM {table} WHERE unusable_reason IS NULL"))
     if n_usable < 2:
         return _empty_edges(), model or TrainedModel(json.dumps({}), ev)
-    reps = representatives_sql(table, config.duplicate_free_sources)
+    reps_q = representatives_sql(table, config.duplicate_free_sources)
     shares = [
         em_share(int(ws.scalar(pair_count_sql(usable, cols))), config.em_max_pairs)
         for cols in em_blocks(ev)
     ]
-    broad = False
-    if ev.given and ev.family:
-        n_reps = int(ws.scalar(f"SELECT count(*) FROM ({reps}) x"))
-        broad_pairs = int(ws.scalar(pair_count_sql(reps, ("given", "family"))))
-        broad = broad_pairs <= config.broad_rule_pairs_per_record * n_reps
+    # DuckDB: compute the representatives once (counted here, then handed to Splink).
+    reps = ws.sql(reps_q) if ws.engine == "duckdb" else None
+    if reps is not None:
+        ws.register_temp(REPS_VIEW, reps)
+    try:
+        rel = f"SELECT * FROM {REPS_VIEW}" if reps is not None else reps_q
+        broad = False
+        if ev.given and ev.family:
+            n_reps = int(ws.scalar(f"SELECT count(*) FROM ({rel}) x"))
+            broad_pairs = int(ws.scalar(pair_count_sql(rel, ("given", "family"))))
+            broad = broad_pairs <= config.broad_rule_pairs_per_record * n_reps
+    finally:
+        if reps is not None:
+            ws.unregister_temp(REPS_VIEW)
     return train_and_score(
         backend,
         _splink_input(ws, usable),
-        _splink_input(ws, reps),
+        reps if reps is not None else _splink_input(ws, reps_q),
         ev,
         config,
         model=model,

@@ -199,9 +199,9 @@ def blocking_rules(ev: Evidence, exclude: str | None = None, broad_names: bool =
         if broad_names:
             rules.append(block_on("given", "family"))
         if ev.dob:
+            # (same given and family name and year is inside this rule: the Metaphone codes
+            # are functions of the names)
             rules.append(block_on("given_phon", "family_phon", "substr(dob_str, 1, 4)"))
-            if not broad_names:
-                rules.append(block_on("given", "family", "substr(dob_str, 1, 4)"))
         else:
             rules.append(block_on("given_phon", "family_phon"))
         if ev.postcode:
