@@ -100,8 +100,15 @@ def render_html(request: Request, template: str, **ctx) -> str:
     )
 
 
-def respond(request: Request, html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html.replace(NONCE_SLOT, request.state.nonce), status_code=status)
+def prepared(html: str) -> tuple[bytes, ...]:
+    """A rendered page as UTF-8 pieces around its nonce slots, ready to be cached."""
+    return tuple(html.encode().split(NONCE_SLOT.encode()))
+
+
+def respond(request: Request, html: str | tuple[bytes, ...], status: int = 200) -> HTMLResponse:
+    """The page with this response's CSP nonce in its slots."""
+    parts = prepared(html) if isinstance(html, str) else html
+    return HTMLResponse(request.state.nonce.encode().join(parts), status_code=status)
 
 
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -123,7 +130,7 @@ async def cached_page(request: Request, user: User, build, template: str = "page
         def make() -> str:
             key = (user.role, user.locality_code, *where)
             sections = st.section_cache.get_or_compute(key, build)
-            html = render_html(request, template, user=user, sections=sections, **ctx)
+            html = prepared(render_html(request, template, user=user, sections=sections, **ctx))
             st.html_cache.put(html_key, html)
             return html
 
@@ -347,7 +354,7 @@ def _table_html(
     offset: int,
     limit: int,
     key: tuple,
-) -> str:
+) -> tuple[bytes, ...]:
     st = state(request)
     page = data.read_table(st, request, user, table, filter, None, order_by, desc, limit, offset)
     base = [("filter", f) for f in filter or []]
@@ -358,19 +365,21 @@ def _table_html(
     def href(off: int) -> str:
         return f"/tables/{table}?" + urlencode([*base, ("offset", off), ("limit", limit)])
 
-    html = render_html(
-        request,
-        "table.html",
-        user=user,
-        title=table,
-        table=table,
-        page=page,
-        query=query,
-        prev_href=href(max(0, offset - limit)) if offset > 0 else None,
-        next_href=href(offset + limit) if offset + limit < page.total else None,
-        suppressed_note=None
-        if not page.suppressed
-        else f"Counts from 1 to {st.config.suppress_below - 1}, and cells that would reveal them, are blank.",
+    html = prepared(
+        render_html(
+            request,
+            "table.html",
+            user=user,
+            title=table,
+            table=table,
+            page=page,
+            query=query,
+            prev_href=href(max(0, offset - limit)) if offset > 0 else None,
+            next_href=href(offset + limit) if offset + limit < page.total else None,
+            suppressed_note=None
+            if not page.suppressed
+            else f"Counts from 1 to {st.config.suppress_below - 1}, and cells that would reveal them, are blank.",
+        )
     )
     if not page.person:
         st.html_cache.put(key, html)

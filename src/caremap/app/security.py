@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -38,15 +39,27 @@ def _serializer(st: AppState) -> URLSafeTimedSerializer:
 
 
 def read_session(request: Request) -> dict[str, Any]:
+    """The session in the request's cookie, or {} when absent, forged or expired.
+
+    A cookie that verified is remembered (by its exact signed value, until the earlier of
+    a minute and its own expiry), so the signature is not recomputed on every request.
+    """
     st = state(request)
     raw = request.cookies.get(COOKIE)
     if not raw:
         return {}
+    hit = st.session_cache.get(raw)
+    if hit is not None and time.time() < hit[0]:
+        return dict(hit[1])
+    max_age = int(st.config.session_hours * 3600)
     try:
-        data = _serializer(st).loads(raw, max_age=int(st.config.session_hours * 3600))
+        data, signed_at = _serializer(st).loads(raw, max_age=max_age, return_timestamp=True)
     except BadSignature:
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    st.session_cache.put(raw, (signed_at.timestamp() + max_age, data))
+    return dict(data)
 
 
 def new_session(request: Request, username: str | None) -> tuple[str, dict[str, Any]]:

@@ -39,6 +39,8 @@ class AppState:
         self.html_cache = TTLCache(config.cache_seconds, max_entries=2048)
         self.api_cache = TTLCache(config.cache_seconds, max_entries=2048)
         self.user_cache = TTLCache(min(5.0, config.cache_seconds), max_entries=4096)
+        # verified session cookies (immutable signed values; each one's expiry is kept too)
+        self.session_cache = TTLCache(60.0, max_entries=4096)
         con = self.cursor()
         users.ensure_table(con)
         audit.ensure_table(con)
