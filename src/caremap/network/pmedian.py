@@ -1,27 +1,24 @@
-"""Exact p-median by the radius formulation, with iterative radius extension.
+"""Exact p-median: minimise sum_i w_i min_{j open} d_ij with exactly p sites open.
 
-Minimise sum_i w_i min_{j open} d_ij with exactly p sites open.
+By default `caremap.network.lagrange` solves it (Lagrangian relaxation, reduced-cost fixing
+and branch-and-bound, from a greedy + vertex substitution start). The alternative below, used
+when another MILP solver is injected, is the radius formulation solved as a MILP.
 
-Formulation (Cornuejols, Nemhauser & Wolsey 1980, "A canonical representation of simple
-plant location problems and its applications", SIAM J. Algebraic Discrete Methods 1(3),
-261-272; Elloumi 2010, "A tighter formulation of the p-median problem", J. Combinatorial
-Optimization 19, 69-83): for demand point i with sorted distinct distances
+Radius formulation (Cornuejols, Nemhauser & Wolsey 1980, "A canonical representation of
+simple plant location problems and its applications", SIAM J. Algebraic Discrete Methods
+1(3), 261-272; Elloumi 2010, "A tighter formulation of the p-median problem", J.
+Combinatorial Optimization 19, 69-83): for demand point i with sorted distinct distances
 D_i^1 < ... < D_i^K, a variable z_ik >= 0 is 1 when no open site lies within D_i^k, and
 
     min  sum_i w_i (D_i^1 + sum_k (D_i^{k+1} - D_i^k) z_ik)
     s.t. z_i1 + sum_{j: d_ij = D_i^1} y_j >= 1
          z_ik - z_i,k-1 + sum_{j: d_ij = D_i^k} y_j >= 0      (k >= 2, chained form)
-         sum_j y_j = p,  y binary.
+         sum_j y_j = p,  y binary,
 
-Only O(n m) non-zeros instead of the classical O(n m) variables and constraints.
-
-Radius reduction (Garcia, Labbe & Marin 2011, "Solving large p-median problems with a radius
-formulation", INFORMS J. Computing 23(4), 546-556): model only the levels up to a radius per
-demand point (initially its distance in the heuristic solution). The truncated model
-under-states costs beyond the radius, so its optimum is a valid lower bound; when its solution
-serves everyone within their radius it is optimal for the full problem, otherwise the radii of
-the violated points are extended and the model is solved again. A demand point always has an
-open site among its m - p + 1 nearest, so levels beyond that are never needed.
+with only O(n m) non-zeros. Before it, the LP bound of its Benders reformulation
+(`caremap.network.benders`) fixes closed every site whose reduced cost lifts the bound past
+the incumbent (Duran-Mateluna, Ales & Elloumi 2023). A demand point always has an open site
+among its m - p + 1 nearest, so levels beyond that are not modelled.
 """
 
 from __future__ import annotations
@@ -31,9 +28,10 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from caremap.core.errors import InputError
+from caremap.core.errors import ConfigError, InputError
 from caremap.network.benders import solve_benders
 from caremap.network.heuristic import greedy_interchange, interchange, solution_cost
+from caremap.network.lagrange import solve_lagrangian
 from caremap.network.milp import INF, Milp, Solver, relative_gap, solve_milp
 from caremap.network.problem import LocationProblem, LocationResult
 
@@ -124,11 +122,17 @@ def solve_pmedian(
     time_limit: float = 600.0,
     mip_gap: float = 1e-9,
     heuristic_only: bool = False,
-    max_rounds: int = 20,
-    full: bool = True,
+    method: str = "auto",
 ) -> LocationResult:
-    """Solve the p-median problem exactly (see the module docstring)."""
+    """Solve the p-median problem exactly.
+
+    ``method`` "lagrangian" is the Lagrangian branch-and-bound of `caremap.network.lagrange`
+    (the default); "radius" solves the radius formulation above as a MILP with ``solver``
+    ("auto" picks it when a solver other than HiGHS is injected). The result's bound is a
+    proven lower bound and its gap the relative distance to it."""
     t0 = time.perf_counter()
+    if method not in ("auto", "lagrangian", "radius"):
+        raise ConfigError(f"unknown p-median method {method!r}: use lagrangian or radius")
     problem.check_p(p)
     cand = problem.candidates()
     keep = problem.weights > 0
@@ -145,7 +149,18 @@ def solve_pmedian(
             field="time",
         )
     if heuristic_only:
-        return _result(problem, cand, S, ub, -INF, "heuristic", t0, rounds=0)
+        return _result(problem, cand, S, ub, -INF, "heuristic", t0)
+    if method == "radius" or (method == "auto" and solver is not solve_milp):
+        S, ub, bound, status, info = _solve_radius(D, w, p, S, fo, solver, time_limit, mip_gap, t0)
+    else:
+        left = max(time_limit - (time.perf_counter() - t0), 0.0)
+        S, ub, bound, status, info = solve_lagrangian(D, w, p, S, fo, left, mip_gap)
+    return _result(problem, cand, S, ub, bound, status, t0, **info)
+
+
+def _solve_radius(D, w, p, S, fo, solver, time_limit, mip_gap, t0, max_rounds: int = 20):
+    """The radius-formulation MILP after Benders LP reduced-cost fixing."""
+    ub = solution_cost(D, w, S)
     # Benders LP bound and reduced-cost fixing: a site whose reduced cost lifts the LP bound
     # above the incumbent cannot be in any better solution (Duran-Mateluna et al. 2023)
     reduced = np.arange(D.shape[1])
@@ -165,7 +180,7 @@ def solve_pmedian(
         if cost_lp < ub - 1e-9 * max(1.0, abs(ub)):
             S, ub = S_lp, cost_lp
         if relative_gap(ub, lp_bound) <= max(mip_gap, 1e-9):
-            return _result(problem, cand, S, ub, ub, "optimal", t0, rounds=0, **info)
+            return S, ub, ub, "optimal", info
         drop = lp_bound + rc > ub + 1e-6 * max(1.0, abs(ub))
         drop[S] = False
         drop[fo] = False
@@ -182,7 +197,7 @@ def solve_pmedian(
     guard_level = lv.lev[:, guard_pos]
     complete = guard_level > 0
     cap = np.where(complete, guard_level, lv.K)
-    top = cap.copy() if full else np.minimum(lv.level_of(D[:, S].min(axis=1)) + 1, cap)
+    top = cap.copy()
     lo_y = np.zeros(m)
     lo_y[fo] = 1.0
     bound = -INF
@@ -224,7 +239,8 @@ def solve_pmedian(
         top = np.where(violated, np.minimum(np.maximum(lev_new + 1, 2 * top), cap), top)
     bound = max(lp_bound, min(bound, ub))
     S = [int(reduced[j]) for j in S]
-    return _result(problem, cand, S, ub, bound, status, t0, rounds=rounds, **info)
+    info["rounds"] = rounds
+    return S, ub, bound, status, info
 
 
 def _result(problem, cand, S, ub, bound, status, t0, **details) -> LocationResult:
@@ -232,13 +248,15 @@ def _result(problem, cand, S, ub, bound, status, t0, **details) -> LocationResul
     sub = problem.times[:, sites]
     nearest = sites[np.argmin(sub, axis=1)]
     assignment = tuple(problem.site_ids[j] for j in nearest)
-    gap = relative_gap(ub, bound) if status != "optimal" else 0.0
+    gap = relative_gap(ub, bound) if status != "heuristic" else INF
+    if status == "optimal" and gap <= 1e-9:
+        bound, gap = ub, 0.0
     return LocationResult(
         "pmedian",
         tuple(problem.site_ids[j] for j in sorted(sites)),
         assignment,
         float(ub),
-        float(ub if status == "optimal" else bound),
+        float(bound),
         float(gap),
         status,
         time.perf_counter() - t0,
