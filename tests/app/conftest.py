@@ -132,11 +132,13 @@ def app_ws_path(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def app(app_ws_path):
+@pytest.fixture(scope="module", params=[0, 300], ids=["uncached", "cached"])
+def app(app_ws_path, request):
+    """The app without caches (every answer computed) and with them (cached answers served
+    on the event loop): every security and suppression check must hold both ways."""
     from caremap.app import AppConfig, create_app
 
-    application = create_app(AppConfig(workspace=app_ws_path, cache_seconds=0))
+    application = create_app(AppConfig(workspace=app_ws_path, cache_seconds=request.param))
     yield application
     application.state.caremap.close()
 
