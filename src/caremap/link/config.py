@@ -83,7 +83,7 @@ class LinkConfig(BaseModel):
     junk_dates_of_birth: list[date] = Field(default_factory=lambda: list(DEFAULT_JUNK_DOBS))
     u_max_pairs: float = Field(5e5, gt=1000, description="pairs sampled to estimate u")
     em_max_pairs: float = Field(
-        5e5,
+        2e5,
         gt=1000,
         description="blocked pairs an EM training session uses at most: records are sampled "
         "when a training block holds more",

@@ -33,31 +33,32 @@ DET_GROUP = "det_group"
 _VARIANT = ("given", "family", "sex", "postcode", "address", "ident")
 
 
-def _det_group(duplicate_free: Sequence[str]) -> str:
-    solo = (
-        "source IN (" + ", ".join(quote_str(s) for s in duplicate_free) + ")"
-        if duplicate_free
-        else "FALSE"
-    )
-    return (
-        f"CASE WHEN {solo} THEN uid "
-        "WHEN nhs IS NOT NULL AND dob IS NOT NULL THEN min(uid) OVER (PARTITION BY nhs, dob) "
-        "ELSE uid END"
-    )
+def _solo(duplicate_free: Sequence[str]) -> str:
+    if not duplicate_free:
+        return "FALSE"
+    return "u.source IN (" + ", ".join(quote_str(s) for s in duplicate_free) + ")"
 
 
 def representatives_sql(table: str, duplicate_free: Sequence[str] = ()) -> str:
-    """One row per representative: the evidence columns plus ``det_group``, usable records
-    only (the deterministic groups are those of `deterministic_edges_sql`)."""
+    """One row per representative: the evidence columns plus ``det_group`` (the lowest uid
+    sharing the record's valid NHS number and date of birth, as in `deterministic_edges_sql`,
+    else the record's own uid), usable records only. Aggregates and joins, no window
+    functions (hashing is cheaper than sorting a million wide rows)."""
     cols = ", ".join(EVIDENCE)
-    part = ", ".join((DET_GROUP, *_VARIANT))
     return f"""
-SELECT {cols}, {DET_GROUP} FROM (
-  SELECT *, min(uid) OVER (PARTITION BY {part}) AS rep_uid FROM (
-    SELECT {cols}, {_det_group(duplicate_free)} AS {DET_GROUP}
-    FROM {table} WHERE unusable_reason IS NULL
-  ) g
-) r WHERE uid = rep_uid
+WITH u AS (
+  SELECT {cols} FROM {table} WHERE unusable_reason IS NULL
+), d AS (
+  SELECT nhs AS d_nhs, dob AS d_dob, min(uid) AS d_first FROM u
+  WHERE nhs IS NOT NULL AND dob IS NOT NULL GROUP BY nhs, dob
+), g AS (
+  SELECT u.*, CASE WHEN {_solo(duplicate_free)} THEN u.uid ELSE coalesce(d.d_first, u.uid) END
+    AS {DET_GROUP}
+  FROM u LEFT JOIN d ON d.d_nhs = u.nhs AND d.d_dob = u.dob
+), r AS (
+  SELECT min(uid) AS rep_uid FROM g GROUP BY {", ".join((DET_GROUP, *_VARIANT))}
+)
+SELECT {cols}, {DET_GROUP} FROM g WHERE uid IN (SELECT rep_uid FROM r)
 """
 
 

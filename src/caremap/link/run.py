@@ -127,12 +127,14 @@ def run_linkage(
     ep = prob[accept]
 
     nhs_codes = _codes(meta.column("nhs"))
-    sources = meta.column("source").to_pylist()
-    source_names = sorted(set(sources))
+    enc = pc.dictionary_encode(meta.column("source").combine_chunks())
+    names = enc.dictionary.to_pylist()
+    source_names = sorted(names)
     src_index = {s: i for i, s in enumerate(source_names)}
     if len(source_names) > 62:
         raise AssertionError("more than 62 sources")
-    src = np.array([src_index[s] for s in sources], dtype=np.int64)
+    remap = np.array([src_index[s] for s in names], dtype=np.int64)
+    src = remap[enc.indices.to_numpy(zero_copy_only=False)] if n else np.zeros(0, np.int64)
     mask = 0
     for s in config.duplicate_free_sources:
         if s in src_index:
