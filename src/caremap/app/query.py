@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -168,19 +167,42 @@ def area_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 class PublishedCache:
-    """Suppressed copies of aggregate tables, recomputed when the table changes or expires."""
+    """Suppressed copies of aggregate tables, computed once per table version.
 
-    def __init__(self, threshold: int, ttl: float) -> None:
+    A table's version is its row count and columns as the catalog last read them. While the
+    app runs it holds the workspace open for writing, so nothing else can change a result
+    table; suppression (seconds on a large table) is therefore not repeated per request,
+    even with the page and answer caches switched off (``cache_seconds: 0``).
+    """
+
+    def __init__(self, threshold: int) -> None:
         self.threshold = threshold
-        self.ttl = ttl
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, int, pa.Table]] = {}
+        self._cache: dict[str, tuple[tuple, pa.Table]] = {}
+        self._building: dict[str, threading.Lock] = {}
+
+    @staticmethod
+    def version(info: TableInfo) -> tuple:
+        return (info.rows, tuple(info.columns.items()))
 
     def get(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> pa.Table:
+        version = self.version(info)
         with self._lock:
             hit = self._cache.get(info.name)
-            if hit and hit[1] == info.rows and time.monotonic() - hit[0] < self.ttl:
-                return hit[2]
+            if hit and hit[0] == version:
+                return hit[1]
+            building = self._building.setdefault(info.name, threading.Lock())
+        with building:  # one thread suppresses a table; the others wait for its result
+            with self._lock:
+                hit = self._cache.get(info.name)
+                if hit and hit[0] == version:
+                    return hit[1]
+            table = self._build(con, info)
+            with self._lock:
+                self._cache[info.name] = (version, table)
+            return table
+
+    def _build(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> pa.Table:
         df = con.execute(f"SELECT * FROM {_q(info.name)}").df()
         roles = info.roles
         if "area_code" in df.columns and "area_code" in roles.dims:
@@ -192,12 +214,7 @@ class PublishedCache:
         published, _ = suppress(df, roles, self.threshold)
         published = published.drop(columns=[PARENT], errors="ignore")
         table = pa.Table.from_pandas(published, preserve_index=False)
-        table = _cast_like(
-            table, con.sql(f"SELECT * FROM {_q(info.name)} LIMIT 0").to_arrow_table()
-        )
-        with self._lock:
-            self._cache[info.name] = (time.monotonic(), info.rows, table)
-        return table
+        return _cast_like(table, con.sql(f"SELECT * FROM {_q(info.name)} LIMIT 0").to_arrow_table())
 
 
 def _cast_like(table: pa.Table, like: pa.Table | pa.RecordBatchReader) -> pa.Table:

@@ -34,7 +34,7 @@ class AppState:
         self._stop = threading.Event()
         self._warmer: threading.Thread | None = None
         self.catalog = Catalog()
-        self.published = PublishedCache(config.suppress_below, config.cache_seconds)
+        self.published = PublishedCache(config.suppress_below)
         self.section_cache = TTLCache(config.cache_seconds, max_entries=512)
         self.html_cache = TTLCache(config.cache_seconds, max_entries=2048)
         self.api_cache = TTLCache(config.cache_seconds, max_entries=2048)
