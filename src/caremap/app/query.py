@@ -3,7 +3,8 @@
 Identifiers come only from the catalog (`caremap.app.catalog`) and are quoted; every value
 from a request is converted to the column's type in Python and bound as a parameter. Viewers
 and clinicians read aggregate tables through a suppressed copy (`caremap.app.suppression`)
-registered as a view, so filters and ordering can never see a hidden value.
+kept as a table of an in-memory database attached to the workspace's DuckDB instance, so
+filters and ordering can never see a hidden value.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ FILTER_PATTERN = r"^[a-z_][a-z0-9_]{0,62}:(eq|ne|lt|le|gt|ge|in|like):.{0,200}$"
 _FILTER = re.compile(FILTER_PATTERN, re.S)
 MAX_FILTERS = 20
 MAX_IN = 100
-PUBLISHED_VIEW = "__caremap_published"
+PUBLISHED_DB = "caremap_published"  # in-memory: suppressed copies, never written to disk
+STAGING_VIEW = "__caremap_staging"
 
 
 class BadRequest(InputError):
@@ -167,7 +169,9 @@ def area_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 class PublishedCache:
-    """Suppressed copies of aggregate tables, computed once per table version.
+    """Suppressed copies of aggregate tables, computed once per table version and kept as
+    tables of the in-memory database ``caremap_published`` (native tables: reading one costs
+    half what scanning a registered Arrow table per request did).
 
     A table's version is its row count and columns as the catalog last read them. While the
     app runs it holds the workspace open for writing, so nothing else can change a result
@@ -178,29 +182,39 @@ class PublishedCache:
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple, pa.Table]] = {}
+        self._cache: dict[str, tuple[tuple, str]] = {}
         self._building: dict[str, threading.Lock] = {}
+        self._attached = False
 
     @staticmethod
     def version(info: TableInfo) -> tuple:
         return (info.rows, tuple(info.columns.items()))
 
-    def get(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> pa.Table:
+    def get(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> str:
+        """The suppressed copy of ``info``'s table, as a quoted name to read from."""
         version = self.version(info)
         with self._lock:
             hit = self._cache.get(info.name)
             if hit and hit[0] == version:
                 return hit[1]
             building = self._building.setdefault(info.name, threading.Lock())
+            if not self._attached:  # shared by every cursor of the workspace's database
+                con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {PUBLISHED_DB}")
+                self._attached = True
         with building:  # one thread suppresses a table; the others wait for its result
             with self._lock:
                 hit = self._cache.get(info.name)
                 if hit and hit[0] == version:
                     return hit[1]
-            table = self._build(con, info)
+            source = f"{PUBLISHED_DB}.main.{_q(info.name)}"
+            con.register(STAGING_VIEW, self._build(con, info))
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {source} AS SELECT * FROM {STAGING_VIEW}")
+            finally:
+                con.unregister(STAGING_VIEW)
             with self._lock:
-                self._cache[info.name] = (version, table)
-            return table
+                self._cache[info.name] = (version, source)
+            return source
 
     def _build(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> pa.Table:
         df = con.execute(f"SELECT * FROM {_q(info.name)}").df()
@@ -251,10 +265,11 @@ def read_page(
     descending: bool,
     limit: int | None,
     offset: int,
-    published: pa.Table | None = None,
+    published: str | None = None,
     extra_where: tuple[str, Any] | None = None,
 ) -> Page:
-    """One page of a table; ``published`` is the suppressed copy to read instead, if any.
+    """One page of a table; ``published`` is the suppressed copy to read instead, if any
+    (as `PublishedCache.get` names it).
 
     ``extra_where`` is a (catalog column, value) equality the caller imposes (a clinician's
     locality), bound like any other value.
@@ -270,8 +285,7 @@ def read_page(
     where, params = _where(filters)
     source = _q(info.name)
     if published is not None:
-        con.register(PUBLISHED_VIEW, published)
-        source = PUBLISHED_VIEW
+        source = published
     try:
         total = con.execute(f"SELECT count(*) FROM {source}{where}", params).fetchall()[0][0]
         order = (
@@ -289,8 +303,5 @@ def read_page(
         result = con.execute(sql, page_params).fetchall()
     except duckdb.ConversionException as exc:
         raise BadRequest(f"a filter value does not fit its column: {exc}", field="filter") from None
-    finally:
-        if published is not None:
-            con.unregister(PUBLISHED_VIEW)
     rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in result]
     return Page(cols, rows, int(total), limit or len(rows), offset, published is not None)

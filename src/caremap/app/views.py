@@ -174,7 +174,8 @@ def quality(ctx: PageContext) -> list[Section]:
     names = set(ctx.all_tables) | {
         r[0]
         for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            "SELECT table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = 'main'"
         ).fetchall()
     }
     if "load_log" in names:
