@@ -6,7 +6,8 @@ import duckdb
 import pytest
 
 from caremap.link.config import LinkConfig
-from caremap.link.splink_engine import Evidence, _edges_sql
+from caremap.link.guards import edges_sql
+from caremap.link.splink_engine import Evidence
 
 pytestmark = pytest.mark.spec
 
@@ -40,5 +41,5 @@ def test_guard(case):
         "?::DATE AS dob_r, ? AS gamma_dob, 'LS1 4AP' AS postcode_l, ?::VARCHAR AS postcode_r",
         [nl, nr, gl, gr, cl, cr, gg, dl, dr, gd, pr],
     )
-    sql = _edges_sql("pred", Evidence(), LinkConfig())
+    sql = edges_sql("pred", Evidence(), LinkConfig())
     assert con.execute(sql).fetchall()[0][4] is refused

@@ -40,9 +40,10 @@ def _solo(duplicate_free: Sequence[str]) -> str:
 
 
 def representatives_sql(table: str, duplicate_free: Sequence[str] = ()) -> str:
-    """One row per representative: the evidence columns plus ``det_group`` (the lowest uid
+    """One row per representative: the evidence columns, ``det_group`` (the lowest uid
     sharing the record's valid NHS number and date of birth, as in `deterministic_edges_sql`,
-    else the record's own uid), usable records only. Aggregates and joins, no window
+    else the record's own uid) and ``n_variant`` (the records it stands for), usable records
+    only. Aggregates and joins, no window
     functions (hashing is cheaper than sorting a million wide rows)."""
     cols = ", ".join(EVIDENCE)
     return f"""
@@ -56,9 +57,11 @@ WITH u AS (
     AS {DET_GROUP}
   FROM u LEFT JOIN d ON d.d_nhs = u.nhs AND d.d_dob = u.dob
 ), r AS (
-  SELECT min(uid) AS rep_uid FROM g GROUP BY {", ".join((DET_GROUP, *_VARIANT))}
+  SELECT min(uid) AS rep_uid, count(*) AS n_variant
+  FROM g GROUP BY {", ".join((DET_GROUP, *_VARIANT))}
 )
-SELECT {cols}, {DET_GROUP} FROM g WHERE uid IN (SELECT rep_uid FROM r)
+SELECT {", ".join("g." + c for c in EVIDENCE)}, g.{DET_GROUP}, r.n_variant
+FROM g JOIN r ON r.rep_uid = g.uid
 """
 
 

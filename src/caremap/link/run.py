@@ -92,8 +92,9 @@ def run_linkage(
         raise AssertionError(f"{table}.uid must be 0..n-1")
     backend = _backend(ws, config)
     try:
+        weights = np.ones(n, dtype=np.float64)
         if new_from_uid is None:
-            edges, model = _full_run(ws, backend, config, table, usable, model)
+            edges, model = _full_run(ws, backend, config, table, usable, model, weights)
         else:
             new_q = f"{usable} AND uid >= {int(new_from_uid or 0)}"
             old_q = f"{usable} AND uid < {int(new_from_uid or 0)}"
@@ -149,7 +150,16 @@ def run_linkage(
             "rule": pa.array(cl.rule.astype(np.int32)),
         }
     )
-    total_p = float(prob.sum())
+    # Each scored pair stands for the record pairs of its two representatives; pairs inside
+    # deterministic groups (full runs) are certain matches that were never scored.
+    pw = weights[edges.column("uid_l").to_numpy()] * weights[edges.column("uid_r").to_numpy()]
+    inside = 0.0
+    if new_from_uid is None and len(det_r):
+        k = np.bincount(det_r).astype(np.float64)
+        inside = float((k * (k + 1) / 2).sum())
+    sure = float((pw[accept] * ep).sum()) + inside
+    total_p = float((pw * prob).sum()) + inside
+    accepted_w = float(pw[accept].sum()) + inside
     stats = {
         "pairs_scored_above_floor": float(len(prob)),
         "pairs_accepted": float(accept.sum()),
@@ -160,8 +170,8 @@ def run_linkage(
         "merges_refused_one_to_one": float(cl.refused_one_to_one),
         "merges_refused_existing_persons": float(cl.refused_existing),
         # The model's own estimates (Fellegi-Sunter probabilities taken at face value).
-        "estimated_pairwise_precision": float(ep.mean()) if len(ep) else float("nan"),
-        "estimated_pairwise_recall": float(ep.sum() / total_p) if total_p else float("nan"),
+        "estimated_pairwise_precision": sure / accepted_w if accepted_w else float("nan"),
+        "estimated_pairwise_recall": sure / total_p if total_p else float("nan"),
     }
     return RunResult(assignment, model, stats)
 
@@ -173,9 +183,11 @@ def _full_run(
     table: str,
     usable: str,
     model: TrainedModel | None,
+    weights: np.ndarray,
 ) -> tuple[pa.Table, TrainedModel]:
     """Train (unless ``model`` is given) on all usable records and score the pairs of
-    representatives that can change the clustering (see `caremap.link.reduce`)."""
+    representatives that can change the clustering (see `caremap.link.reduce`); sets
+    ``weights[uid]`` to the number of records each representative stands for."""
     ev = model.evidence if model is not None else detect_evidence(ws, table)
     n_usable = int(ws.scalar(f"SELECT count(*) FROM {table} WHERE unusable_reason IS NULL"))
     if n_usable < 2:
@@ -187,6 +199,8 @@ def _full_run(
     ]
     # DuckDB: compute the representatives once (counted here, then handed to Splink).
     reps = ws.sql(reps_q) if ws.engine == "duckdb" else None
+    counts = reps if reps is not None else ws.sql(f"SELECT uid, n_variant FROM ({reps_q}) x")
+    weights[counts.column("uid").to_numpy()] = counts.column("n_variant").to_numpy()
     if reps is not None:
         ws.register_temp(REPS_VIEW, reps)
     try:

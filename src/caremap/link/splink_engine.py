@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from caremap.core.errors import CaremapError
 from caremap.link.config import LinkConfig
+from caremap.link.guards import edges_sql
 
 SPLINK_VERSION = "5.0.0"
 _log = logging.getLogger(__name__)
@@ -313,47 +314,6 @@ def _add_similarity_jar(spark) -> None:
         spark.sql(f"ADD JAR '{jar}'")
 
 
-def _edges_sql(physical: str, ev: Evidence, config: LinkConfig) -> str:
-    """Scored pairs with the guards applied (``guarded`` true = refused); the guards never
-    refuse a pair whose NHS numbers (or other identifier, within one typo) agree.
-
-    Twin and household guard: same family name, same postcode (or address) and the same year
-    of birth, NHS numbers not agreeing, and either given names that disagree outright (the
-    ELSE level, gamma 0) or different
-    given names (not the same after nicknames) and different dates of birth.
-    DOB guard (optional): dates of birth at the ELSE level and NHS numbers not agreeing.
-    """
-    guards = []
-    agree = []
-    if ev.nhs:
-        agree.append("coalesce(nhs_l = nhs_r, FALSE)")
-    if ev.ident:
-        agree.append("gamma_ident > 0")
-    nhs_agrees = " OR ".join(agree) if agree else "FALSE"
-    if config.twin_guard and ev.given and ev.family and ev.dob:
-        place = []
-        if ev.postcode:
-            place.append("postcode_l = postcode_r")
-        if ev.address:
-            place.append("address_l = address_r")
-        if place:
-            guards.append(
-                f"(family_l = family_r AND ({' OR '.join(place)}) "
-                "AND year(dob_l) = year(dob_r) AND ("
-                "gamma_given = 0 OR (given_l <> given_r "
-                "AND coalesce(array_length(array_intersect(given_canons_l, given_canons_r)) = 0, TRUE) "
-                "AND dob_l <> dob_r)))"
-            )
-    if config.dob_guard and ev.dob:
-        guards.append("gamma_dob = 0")
-    guard = " OR ".join(guards) if guards else "FALSE"
-    return (
-        f"SELECT uid_l, uid_r, match_probability, match_weight, "
-        f"CAST(coalesce(NOT ({nhs_agrees}) AND ({guard}), FALSE) AS BOOLEAN) AS guarded "
-        f"FROM {physical}"
-    )
-
-
 @dataclass
 class TrainedModel:
     """A trained Splink model as JSON (stored in ``link_model`` for incremental runs)."""
@@ -493,7 +453,7 @@ def _with_params(saved: dict, fresh: dict) -> dict:
 
 def _predict(linker, ev: Evidence, config: LinkConfig) -> pa.Table:
     df = linker.inference.predict(threshold_match_probability=config.predict_floor)
-    sql = _edges_sql(df.physical_name, ev, config)
+    sql = edges_sql(df.physical_name, ev, config)
     if linker._sql_dialect_str != "duckdb":
         import sqlglot
 
