@@ -16,7 +16,9 @@ The script adds two users (``bench-viewer``, ``bench-analyst``) to the workspace
 ``cache_seconds: 0``, one round, where every page rebuilds its charts: analyst pages and both
 roles' API calls only), and drives it with ``--clients`` concurrent clients, each a
 keep-alive connection making ``--rounds`` passes over the page and API lists, one request
-at a time (bounded: no open-ended loops). The clients run in this process on the same
+at a time (bounded: no open-ended loops). Before the timed scenarios each user requests
+every URL once and the script waits until the server is idle (its background start-up work
+done), so the figures are of a server in steady state. The clients run in this process on the same
 machine as the server, so their CPU per request matters: see `RawClient`.
 """
 
@@ -99,6 +101,34 @@ def _have(module: str) -> str | None:
     import importlib.util
 
     return module if importlib.util.find_spec(module) else None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time used so far by process ``pid`` (Linux /proc), or None where unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def wait_until_idle(pid: int, limit: float = 120.0) -> float:
+    """Wait until the server uses under 5% of a core over a second (its start-up work, such
+    as suppressing every aggregate table in the background, is done), at most ``limit``
+    seconds; returns the seconds waited. Timings are of the server in steady state."""
+    t0 = time.perf_counter()
+    last = _cpu_seconds(pid)
+    if last is None:
+        time.sleep(5)
+        return time.perf_counter() - t0
+    while time.perf_counter() - t0 < limit:
+        time.sleep(1.0)
+        now = _cpu_seconds(pid)
+        if now is None or now - last < 0.05:
+            break
+        last = now
+    return time.perf_counter() - t0
 
 
 def free_port() -> int:
@@ -309,6 +339,8 @@ def main() -> None:
                     asyncio.run(
                         run_load(base, who, PAGES + api_calls(area, tables), 1, 1, args.client)
                     )
+                settled = wait_until_idle(proc.pid)
+                print(f"{label}: server settled {settled:.1f} s after the warm-up pass")
                 for name, user, urls in (
                     ("reference: static file", "bench-viewer", STATIC),
                     ("aggregate pages, viewer (suppressed)", "bench-viewer", PAGES),
