@@ -4,6 +4,10 @@ While `caremap serve` runs it holds the workspace open for writing, so no pipeli
 change the result tables underneath it: cached aggregate answers stay correct, and the TTL
 (``cache_seconds``) only bounds memory and staleness of the catalog. Person-level answers
 are never cached (each view must be audited).
+
+`TTLCache.get_or_compute` lets one thread compute a missing entry while other requests for
+the same key wait for it ("single flight"): when a popular page expires under load it is
+rebuilt once, not once per waiting user.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ class TTLCache:
         self.max_entries = max_entries
         self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable) -> Any | None:
         if self.ttl <= 0:
@@ -45,12 +50,26 @@ class TTLCache:
                 self._data.popitem(last=False)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached value, else ``compute()``'s, computed by one thread at a time per key."""
         hit = self.get(key)
         if hit is not None:
             return hit
-        value = compute()
-        self.put(key, value)
-        return value
+        if self.ttl <= 0:
+            return compute()
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        try:
+            with flight:
+                hit = self.get(key)  # computed while this thread waited
+                if hit is not None:
+                    return hit
+                value = compute()
+                self.put(key, value)
+                return value
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight and not flight.locked():
+                    del self._flights[key]
 
     def clear(self) -> None:
         with self._lock:

@@ -127,14 +127,12 @@ async def cached_page(request: Request, user: User, build, template: str = "page
     html = st.html_cache.get(html_key)
     if html is None:
 
-        def make() -> str:
+        def make() -> tuple[bytes, ...]:
             key = (user.role, user.locality_code, *where)
             sections = st.section_cache.get_or_compute(key, build)
-            html = prepared(render_html(request, template, user=user, sections=sections, **ctx))
-            st.html_cache.put(html_key, html)
-            return html
+            return prepared(render_html(request, template, user=user, sections=sections, **ctx))
 
-        html = await run_in_threadpool(make)
+        html = await run_in_threadpool(st.html_cache.get_or_compute, html_key, make)
     return respond(request, html)
 
 
