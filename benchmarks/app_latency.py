@@ -12,14 +12,15 @@ so it is no longer a lower bound for cached pages, which are answered on the eve
     caremap demo --population 200000 --no-serve --out /tmp/demo200k
 
 The script adds two users (``bench-viewer``, ``bench-analyst``) to the workspace, starts
-`caremap serve` in a subprocess (once with the default caches and once with
-``cache_seconds: 0``, one round, where every page rebuilds its charts: analyst pages and both
-roles' API calls only), and drives it with ``--clients`` concurrent clients, each a
-keep-alive connection making ``--rounds`` passes over the page and API lists, one request
-at a time (bounded: no open-ended loops). Before the timed scenarios each user requests
-every URL once and the script waits until the server is idle (its background start-up work
-done), so the figures are of a server in steady state. The clients run in this process on the same
-machine as the server, so their CPU per request matters: see `RawClient`.
+`caremap serve` in a subprocess (with the default caches; with caches expiring every few
+seconds, pages only; and with ``cache_seconds: 0``, one round, where every page rebuilds its
+charts: analyst pages and both roles' API calls only), and drives it with ``--clients``
+concurrent clients, each a keep-alive connection making ``--rounds`` passes over the page
+and API lists, one request at a time (bounded: no open-ended loops). Before the timed
+scenarios each user requests every URL once and the script waits until the server is idle
+(its background start-up work done), so the figures are of a server in steady state. The
+clients run in this process on the same machine as the server, so their CPU per request
+matters: see `RawClient`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ PAGES = [
     "/tables/needs_indicator",
 ]
 STATIC = ["/static/caremap.css"] * len(PAGES)
+# A cache lifetime short enough to expire many times during a run: when a page expires under
+# load it must be rebuilt once, not once per waiting client.
+EXPIRING_SECONDS = 3.0
 
 
 def add_users(ws_path: Path) -> tuple[str, set[str]]:
@@ -329,7 +333,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         uncached = Path(tmp) / "uncached.json"
         uncached.write_text(json.dumps({"cache_seconds": 0}))
-        servers = [("cached (default)", None), ("uncached", uncached)]
+        expiring = Path(tmp) / "expiring.json"
+        expiring.write_text(json.dumps({"cache_seconds": EXPIRING_SECONDS}))
+        servers = [
+            ("cached (default)", None),
+            (f"cache expiring every {EXPIRING_SECONDS:g} s", expiring),
+            ("uncached", uncached),
+        ]
         for label, config in servers[:1] if args.cached_only else servers:
             port = free_port()
             proc = start_server(args.workspace, port, config)
@@ -350,6 +360,8 @@ def main() -> None:
                 ):
                     if label == "uncached" and name.startswith(("reference", "aggregate pages, v")):
                         continue  # uncached pages rebuild their charts: minutes per role
+                    if config is expiring and not name.startswith("aggregate pages"):
+                        continue  # the pages are what is expensive to rebuild
                     rounds = args.rounds if label != "uncached" else 1
                     lat, errors, wall = asyncio.run(
                         run_load(base, user, urls, args.clients, rounds, args.client)
