@@ -214,8 +214,8 @@ def solve_lagrangian(
 
     def try_incumbent(r: _Relaxed, search: bool):
         """Lagrangian heuristic: the relaxation's sites and the p sites it chose most often,
-        each improved by vertex substitution when new and within 1% of the incumbent (0.1%
-        at nodes, where there are many)."""
+        each improved by vertex substitution when new (at nodes, where there are many, only
+        when within 0.1% of the incumbent)."""
         nonlocal S, ub
         ranked = np.argsort(-r.ybar, kind="stable")[:p]
         for chosen in (r.chosen, ranked):
@@ -224,7 +224,7 @@ def solve_lagrangian(
                 continue
             seen.add(key)
             cost = solution_cost(D, w, cols[chosen])
-            if cost >= ub * (1.0 + (0.01 if search else 0.001)):
+            if not search and cost >= ub * (1.0 + 0.001):
                 continue
             fo = np.flatnonzero(np.isin(cols, list(forced_open)))
             better = cols[interchange(D[:, cols], w, list(map(int, chosen)), fo)]
