@@ -41,10 +41,10 @@ def link_input(ws):
     return ws
 
 
-def _reps(ws, duplicate_free=()):
+def _reps(ws, duplicate_free=(), deterministic=True):
     out = ws.sql(
         "SELECT i.record_id, r.det_group, g.record_id AS group_of FROM "
-        f"({representatives_sql('link_input', duplicate_free)}) r "
+        f"({representatives_sql('link_input', duplicate_free, deterministic)}) r "
         "JOIN link_input i USING (uid) JOIN link_input g ON g.uid = r.det_group"
     ).to_pylist()
     return {r["record_id"]: r["group_of"] for r in out}
@@ -64,6 +64,11 @@ def test_duplicate_free_sources_are_never_grouped(link_input):
     reps = _reps(link_input, duplicate_free=["one"])
     assert reps["c1"] == "c1"
     assert len(reps) == 6
+
+
+def test_without_the_deterministic_pass_every_record_is_scored(link_input):
+    reps = _reps(link_input, deterministic=False)
+    assert reps == {r[0]: r[0] for r in ROWS}
 
 
 def test_pair_count_matches_enumeration(link_input):

@@ -33,18 +33,23 @@ DET_GROUP = "det_group"
 _VARIANT = ("given", "family", "sex", "postcode", "address", "ident")
 
 
-def _solo(duplicate_free: Sequence[str]) -> str:
+def _solo(duplicate_free: Sequence[str], deterministic: bool) -> str:
+    if not deterministic:
+        return "TRUE"
     if not duplicate_free:
         return "FALSE"
     return "u.source IN (" + ", ".join(quote_str(s) for s in duplicate_free) + ")"
 
 
-def representatives_sql(table: str, duplicate_free: Sequence[str] = ()) -> str:
+def representatives_sql(
+    table: str, duplicate_free: Sequence[str] = (), deterministic: bool = True
+) -> str:
     """One row per representative: the evidence columns, ``det_group`` (the lowest uid
     sharing the record's valid NHS number and date of birth, as in `deterministic_edges_sql`,
     else the record's own uid) and ``n_variant`` (the records it stands for), usable records
-    only. Aggregates and joins, no window
-    functions (hashing is cheaper than sorting a million wide rows)."""
+    only. Without a ``deterministic`` pass every record is its own representative.
+    Aggregates and joins, no window functions (hashing is cheaper than sorting a million
+    wide rows)."""
     cols = ", ".join(EVIDENCE)
     return f"""
 WITH u AS (
@@ -53,8 +58,8 @@ WITH u AS (
   SELECT nhs AS d_nhs, dob AS d_dob, min(uid) AS d_first FROM u
   WHERE nhs IS NOT NULL AND dob IS NOT NULL GROUP BY nhs, dob
 ), g AS (
-  SELECT u.*, CASE WHEN {_solo(duplicate_free)} THEN u.uid ELSE coalesce(d.d_first, u.uid) END
-    AS {DET_GROUP}
+  SELECT u.*, CASE WHEN {_solo(duplicate_free, deterministic)} THEN u.uid
+    ELSE coalesce(d.d_first, u.uid) END AS {DET_GROUP}
   FROM u LEFT JOIN d ON d.d_nhs = u.nhs AND d.d_dob = u.dob
 ), r AS (
   SELECT min(uid) AS rep_uid, count(*) AS n_variant

@@ -79,7 +79,8 @@ def run_linkage(
 ) -> RunResult:
     """Link the usable records of ``table``.
 
-    Full run: train a model (or use ``model``) and score all candidate pairs. Incremental run
+    Full run: train a model (or use ``model``) and score the candidate pairs that can change
+    the clustering (see `caremap.link.reduce`). Incremental run
     (``model`` and ``new_from_uid`` given, ``initial`` the existing cluster labels): score
     only pairs that involve a record with ``uid >= new_from_uid``, with the stored model.
     """
@@ -192,7 +193,9 @@ def _full_run(
     n_usable = int(ws.scalar(f"SELECT count(*) FROM {table} WHERE unusable_reason IS NULL"))
     if n_usable < 2:
         return _empty_edges(), model or TrainedModel(json.dumps({}), ev)
-    reps_q = representatives_sql(table, config.duplicate_free_sources)
+    reps_q = representatives_sql(
+        table, config.duplicate_free_sources, deterministic=config.deterministic_pass
+    )
     shares = [
         em_share(int(ws.scalar(pair_count_sql(usable, cols))), config.em_max_pairs)
         for cols in em_blocks(ev)
