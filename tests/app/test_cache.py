@@ -61,3 +61,34 @@ def test_a_failed_computation_is_not_cached_and_the_next_caller_retries():
     with pytest.raises(ZeroDivisionError):
         cache.get_or_compute("k", lambda: 1 / 0)
     assert cache.get_or_compute("k", lambda: 7) == 7 and cache._flights == {}
+
+
+def test_an_expired_page_is_served_while_one_caller_rebuilds_it():
+    cache = TTLCache(0.05, serve_stale=True)
+    cache.put("page", "old")
+    time.sleep(0.06)
+    assert cache.get("page") is None  # expired
+    started, release = threading.Event(), threading.Event()
+    result = {}
+
+    def rebuild():
+        started.set()
+        release.wait(5)
+        return "new"
+
+    builder = threading.Thread(
+        target=lambda: result.setdefault("builder", cache.get_or_compute("page", rebuild))
+    )
+    builder.start()
+    started.wait(5)
+    assert cache.get_or_compute("page", lambda: "not asked") == "old"  # no waiting
+    release.set()
+    builder.join()
+    assert result["builder"] == "new" and cache.get("page") == "new"
+
+
+def test_without_serve_stale_an_expired_entry_is_gone():
+    cache = TTLCache(0.05)
+    cache.put("page", "old")
+    time.sleep(0.06)
+    assert cache.get("page") is None and cache._stale("page") is None

@@ -6,8 +6,9 @@ change the result tables underneath it: cached aggregate answers stay correct, a
 are never cached (each view must be audited).
 
 `TTLCache.get_or_compute` lets one thread compute a missing entry while other requests for
-the same key wait for it ("single flight"): when a popular page expires under load it is
-rebuilt once, not once per waiting user.
+the same key wait for it ("single flight"), or, for pages, are given the expired copy: when a
+popular page expires under load it is rebuilt once, not once per waiting user, and only the
+user who found it expired waits for the rebuild.
 """
 
 from __future__ import annotations
@@ -20,14 +21,25 @@ from typing import Any
 
 
 class TTLCache:
-    def __init__(self, ttl: float, max_entries: int = 1024) -> None:
+    """Entries live ``ttl`` seconds (``ttl <= 0``: nothing is kept), at most ``max_entries``
+    of them, least recently used out first.
+
+    With ``serve_stale``, an expired entry is kept until replaced, and while one thread
+    recomputes it `get_or_compute` gives the other callers the expired value instead of
+    making them wait ("stale-while-revalidate", RFC 5861): for pages of a workspace that
+    cannot change while the app runs.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 1024, *, serve_stale: bool = False) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        self.serve_stale = serve_stale
         self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable) -> Any | None:
+        """The entry if present and not expired, else None."""
         if self.ttl <= 0:
             return None
         with self._lock:
@@ -35,10 +47,16 @@ class TTLCache:
             if hit is None:
                 return None
             if time.monotonic() - hit[0] > self.ttl:
-                del self._data[key]
+                if not self.serve_stale:
+                    del self._data[key]
                 return None
             self._data.move_to_end(key)
             return hit[1]
+
+    def _stale(self, key: Hashable) -> Any | None:
+        with self._lock:
+            hit = self._data.get(key)
+            return None if hit is None else hit[1]
 
     def put(self, key: Hashable, value: Any) -> None:
         if self.ttl <= 0:
@@ -50,7 +68,8 @@ class TTLCache:
                 self._data.popitem(last=False)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached value, else ``compute()``'s, computed by one thread at a time per key."""
+        """The cached value, else ``compute()``'s, computed by one thread at a time per key
+        (with ``serve_stale``, callers that find it being recomputed get the expired value)."""
         hit = self.get(key)
         if hit is not None:
             return hit
@@ -58,15 +77,20 @@ class TTLCache:
             return compute()
         with self._lock:
             flight = self._flights.setdefault(key, threading.Lock())
+        if not flight.acquire(blocking=False):
+            stale = self._stale(key) if self.serve_stale else None
+            if stale is not None:
+                return stale
+            flight.acquire()
         try:
-            with flight:
-                hit = self.get(key)  # computed while this thread waited
-                if hit is not None:
-                    return hit
-                value = compute()
-                self.put(key, value)
-                return value
+            hit = self.get(key)  # computed while this thread waited
+            if hit is not None:
+                return hit
+            value = compute()
+            self.put(key, value)
+            return value
         finally:
+            flight.release()
             with self._lock:
                 if self._flights.get(key) is flight and not flight.locked():
                     del self._flights[key]

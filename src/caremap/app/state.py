@@ -35,8 +35,10 @@ class AppState:
         self._warmer: threading.Thread | None = None
         self.catalog = Catalog()
         self.published = PublishedCache(config.suppress_below)
-        self.section_cache = TTLCache(config.cache_seconds, max_entries=512)
-        self.html_cache = TTLCache(config.cache_seconds, max_entries=2048)
+        # aggregate pages: the workspace cannot change while the app holds it, so an expired
+        # page is still right and is served while one request rebuilds it
+        self.section_cache = TTLCache(config.cache_seconds, max_entries=512, serve_stale=True)
+        self.html_cache = TTLCache(config.cache_seconds, max_entries=2048, serve_stale=True)
         self.api_cache = TTLCache(config.cache_seconds, max_entries=2048)
         self.user_cache = TTLCache(min(5.0, config.cache_seconds), max_entries=4096)
         # verified session cookies (immutable signed values; each one's expiry is kept too)
