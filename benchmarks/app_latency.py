@@ -314,7 +314,7 @@ def main() -> None:
     ap.add_argument(
         "--cached-only",
         action="store_true",
-        help="skip the second server (cache_seconds: 0), which takes most of the run",
+        help="run only the server with the default caches (the others take most of the run)",
     )
     args = ap.parse_args()
 
