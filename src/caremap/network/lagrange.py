@@ -78,17 +78,6 @@ class LagrangianPMedian:
             tol = max(tol, 1.0 - 1e-6)
         return ub - tol
 
-    def _choose(self, s: np.ndarray, is_open: np.ndarray, free: np.ndarray) -> np.ndarray:
-        k = self.p - int(is_open.sum())
-        opened = np.flatnonzero(is_open)
-        if k <= 0:
-            return opened
-        idx = np.flatnonzero(free)
-        if k >= len(idx):
-            return np.concatenate([opened, idx])
-        top = idx[np.argpartition(-s[idx], k - 1)[:k]]
-        return np.concatenate([opened, top])
-
     def ascent(
         self,
         u: np.ndarray,
@@ -99,11 +88,11 @@ class LagrangianPMedian:
         pi: float = 1.0,
         patience: int = 20,
     ) -> _Relaxed:
-        """Subgradient optimisation of lag(u) from ``u`` with the node's fixings; stops early
+        """Subgradient optimisation of L(u) from ``u`` with the node's fixings; stops early
         when the bound reaches the cutoff.
 
         With sites forced open, u_i is capped at w_i times client i's distance to the nearest
-        of them (a larger u_i cannot raise lag); a client whose nearest site is open is then
+        of them (a larger u_i cannot raise L); a client whose nearest site is open is then
         settled and contributes exactly that cap, and open sites contribute nothing, so the
         node's problem is a (p - #open)-median relaxation over its unsettled clients and
         free sites only."""
@@ -114,7 +103,9 @@ class LagrangianPMedian:
         u = np.minimum(np.maximum(u, self.wd_min), cap)
         sub = self.WD[:, free]
         rows = np.flatnonzero(sub.min(axis=1, initial=np.inf) < cap)
-        const = float(cap.sum() - cap[rows].sum()) if len(opened) else 0.0
+        settled = np.ones(self.n, dtype=bool)
+        settled[rows] = False  # (a client no open or free site reaches makes the node inf)
+        const = float(cap[settled].sum())
         W = np.asfortranarray(sub[rows])  # column sums and column picks run contiguous
         lo = np.minimum(W.min(axis=1, initial=np.inf), cap[rows])
         hi = cap[rows]
