@@ -118,3 +118,13 @@ def test_interchange_reaches_a_swap_local_optimum():
             T = list(S)
             T[r] = j
             assert solution_cost(np.where(np.isfinite(D), D, 1e9), w, T) >= cost - 1e-9
+
+
+def test_sites_a_client_depends_on_are_kept_open():
+    D, w = instance(n=40, m=10, seed=12)
+    D[0, 1:] = np.inf  # client 0 reaches site 0 only
+    D[1, [0, 2, 3, 4, 5, 6, 7, 8]] = np.inf  # client 1 reaches sites 1 and 9 only
+    for p in (2, 3):
+        S, ub, _, status, _ = solve_lagrangian(D, w, p, greedy(D, w, p))
+        assert status == "optimal" and 0 in S and {1, 9} & set(S)
+        assert ub == pytest.approx(brute(D, w, p), rel=1e-12)

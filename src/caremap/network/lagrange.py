@@ -108,8 +108,9 @@ class LagrangianPMedian:
         const = float(cap[settled].sum())
         W = np.asfortranarray(sub[rows])  # column sums and column picks run contiguous
         lo = np.minimum(W.min(axis=1, initial=np.inf), cap[rows])
-        hi = cap[rows]
-        v = u[rows].copy()
+        # nor above the farthest site it reaches (keeps u finite with unreachable pairs)
+        hi = np.minimum(cap[rows], np.where(np.isfinite(W), W, -np.inf).max(axis=1, initial=0.0))
+        v = np.minimum(np.maximum(u[rows], lo), hi)
         cut = self.cutoff(ub)
         buf = np.empty_like(W)
         best = None
