@@ -170,41 +170,43 @@ async def table_rows(
     body = st.api_cache.get(key)
     if body is None:
         body = await run_in_threadpool(
-            _rows_body, st, request, user, table, filter, columns, order_by, desc, limit, offset
-        )
-    return Response(body, media_type="application/json")
-
-
-def _rows_body(
-    st, request: Request, user: User, table: str, filter, columns, order_by, desc, limit, offset
-) -> bytes:
-    page = data.read_table(st, request, user, table, filter, columns, order_by, desc, limit, offset)
-    body = (
-        RowsPage(
-            table=table,
-            columns=page.columns,
-            rows=page.rows,
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-            suppressed=page.suppressed,
-            suppress_below=st.config.suppress_below if page.suppressed else None,
-        )
-        .model_dump_json()
-        .encode()
-    )
-    if not page.person:
-        key = (
-            "rows",
-            user.sees_unsuppressed,
+            _rows_body,
+            st,
+            request,
+            user,
+            key,
             table,
-            tuple(filter or ()),
+            filter,
             columns,
             order_by,
             desc,
             limit,
             offset,
         )
+    return Response(body, media_type="application/json")
+
+
+def _rows_page(table: str, page, suppress_below: int | None = None) -> RowsPage:
+    return RowsPage(
+        table=table,
+        columns=page.columns,
+        rows=page.rows,
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        suppressed=suppress_below is not None,
+        suppress_below=suppress_below,
+    )
+
+
+def _rows_body(
+    st, request: Request, user: User, key: tuple, table: str, filter, columns, order_by, desc,
+    limit, offset,
+) -> bytes:  # fmt: skip
+    page = data.read_table(st, request, user, table, filter, columns, order_by, desc, limit, offset)
+    below = st.config.suppress_below if page.suppressed else None
+    body = _rows_page(table, page, below).model_dump_json().encode()
+    if not page.person:
         st.api_cache.put(key, body)
     return body
 
@@ -261,15 +263,7 @@ def caseload(
 ) -> RowsPage:
     st = state(request)
     page, table = data.read_caseload(st, request, user, locality, limit, offset)
-    return RowsPage(
-        table=table,
-        columns=page.columns,
-        rows=page.rows,
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        suppressed=False,
-    )
+    return _rows_page(table, page)
 
 
 @router.get(
@@ -286,16 +280,16 @@ async def area(
     key = ("area_json", area_code, user.sees_unsuppressed)
     body = st.api_cache.get(key)
     if body is None:
-        body = await run_in_threadpool(_area_body, st, user, area_code)
+        body = await run_in_threadpool(_area_body, st, user, key, area_code)
     return Response(body, media_type="application/json")
 
 
-def _area_body(st, user: User, area_code: str) -> bytes:
+def _area_body(st, user: User, key: tuple, area_code: str) -> bytes:
     found = data.area_profile(st, user, area_code)
     if found is None:
         raise NotFound(f"unknown area {area_code!r}", field="area_code")
     body = json.dumps(jsonable_encoder(found), separators=(",", ":"), allow_nan=False).encode()
-    st.api_cache.put(("area_json", area_code, user.sees_unsuppressed), body)  # aggregates only
+    st.api_cache.put(key, body)  # aggregates only
     return body
 
 
@@ -310,15 +304,7 @@ def audit_log(
     if user.role != "admin":
         raise HTTPException(403, "only admins can read the audit trail")
     page = data.read_audit(st, limit, offset)
-    return RowsPage(
-        table=audit.AUDIT_TABLE,
-        columns=page.columns,
-        rows=page.rows,
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        suppressed=False,
-    )
+    return _rows_page(audit.AUDIT_TABLE, page)
 
 
 __all__ = ["router", "visible_kinds"]
