@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from caremap.core.codes import normalise_code_prefixes
+from caremap.core.codes import normalise_code_prefixes, sql_code_prefix_match
 from caremap.core.sql import in_list, quote_str
 from caremap.core.yamldoc import YamlDoc
 
@@ -135,16 +135,9 @@ def load_pot_rules(path: str | Path | None = None) -> PotRules:
     return YamlDoc.from_path(path or shipped_rules_path()).parse(PotRules)
 
 
-def _norm(col: str) -> str:
-    return f"replace(replace(upper(coalesce({col}, '')), '.', ''), ' ', '')"
-
-
 def _any_dx(codes: list[str]) -> str:
-    prim = " OR ".join(f"{_norm('r.primary_diagnosis')} LIKE {quote_str(c + '%')}" for c in codes)
-    sec = " OR ".join(
-        f"(';' || {_norm('r.secondary_diagnoses')}) LIKE {quote_str('%;' + c + '%')}" for c in codes
-    )
-    return f"({prim} OR {sec})"
+    prim = sql_code_prefix_match("r.primary_diagnosis", codes)
+    return f"({prim} OR {sql_code_prefix_match('r.secondary_diagnoses', codes, listed=True)})"
 
 
 def condition(m: Match) -> str:
@@ -156,14 +149,7 @@ def condition(m: Match) -> str:
         if vals:
             conds.append(f"r.{col} IN {in_list(vals)}")
     if m.primary_diagnosis:
-        conds.append(
-            "("
-            + " OR ".join(
-                f"{_norm('r.primary_diagnosis')} LIKE {quote_str(c + '%')}"
-                for c in m.primary_diagnosis
-            )
-            + ")"
-        )
+        conds.append(sql_code_prefix_match("r.primary_diagnosis", m.primary_diagnosis))
     if m.any_diagnosis:
         conds.append(_any_dx(m.any_diagnosis))
     if m.not_any_diagnosis:

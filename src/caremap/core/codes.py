@@ -183,3 +183,16 @@ def normalise_code_prefixes(values: list[str] | None) -> list[str] | None:
     if bad:
         raise ValueError(f"codes must be letters and digits, got {bad}")
     return out
+
+
+def sql_code_prefix_match(col: str, prefixes: list[str], listed: bool = False) -> str:
+    """SQL that is true when code column ``col`` starts with any of ``prefixes`` (as made by
+    `normalise_code_prefixes`), ignoring case, dots and spaces; ``listed``: ``col`` holds a
+    ';'-separated list and any element may match."""
+    norm = f"replace(replace(upper(coalesce({col}, '')), '.', ''), ' ', '')"
+    prefixes = [c.replace("'", "''") for c in prefixes]
+    if listed:
+        terms = [f"(';' || {norm}) LIKE '%;{c}%'" for c in prefixes]
+    else:
+        terms = [f"{norm} LIKE '{c}%'" for c in prefixes]
+    return "(" + " OR ".join(terms) + ")"

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from caremap.core.codes import normalise_code_prefixes
+from caremap.core.codes import normalise_code_prefixes, sql_code_prefix_match
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
 from caremap.core.workspace import Workspace, produced_by
@@ -117,20 +117,6 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     return YamlDoc.from_path(path or shipped_rules_path()).parse(RuleSet)
 
 
-def _norm(col: str) -> str:
-    return f"replace(replace(upper(coalesce({col}, '')), '.', ''), ' ', '')"
-
-
-def _prefixes(expr: str, codes: list[str], sep: bool = False) -> str:
-    if sep:  # ';'-separated list: match a prefix at the start of any element
-        return (
-            "("
-            + " OR ".join(f"(';' || {expr}) LIKE {quote_str('%;' + c + '%')}" for c in codes)
-            + ")"
-        )
-    return "(" + " OR ".join(f"{expr} LIKE {quote_str(c + '%')}" for c in codes) + ")"
-
-
 def rule_condition(m: Match, alias: str = "a") -> str:
     """The SQL condition for one rule's match on table alias ``alias``."""
     conds = []
@@ -139,17 +125,17 @@ def rule_condition(m: Match, alias: str = "a") -> str:
         if vals:
             conds.append(f"{alias}.{col} IN {in_list(vals)}")
     if m.primary_diagnosis:
-        conds.append(_prefixes(_norm(f"{alias}.primary_diagnosis"), m.primary_diagnosis))
+        conds.append(sql_code_prefix_match(f"{alias}.primary_diagnosis", m.primary_diagnosis))
     if m.any_diagnosis:
         conds.append(
             "("
-            + _prefixes(_norm(f"{alias}.primary_diagnosis"), m.any_diagnosis)
+            + sql_code_prefix_match(f"{alias}.primary_diagnosis", m.any_diagnosis)
             + " OR "
-            + _prefixes(_norm(f"{alias}.secondary_diagnoses"), m.any_diagnosis, sep=True)
+            + sql_code_prefix_match(f"{alias}.secondary_diagnoses", m.any_diagnosis, listed=True)
             + ")"
         )
     if m.procedure:
-        conds.append(_prefixes(_norm(f"{alias}.procedure_code"), m.procedure))
+        conds.append(sql_code_prefix_match(f"{alias}.procedure_code", m.procedure))
     if m.provider_capability:
         conds.append(
             f"{alias}.site_code IN (SELECT site_code FROM site_capability WHERE capability IN "
