@@ -7,6 +7,7 @@ import pandas as pd
 from caremap.app import charts
 from caremap.app.capabilities import BY_SLUG, PageContext, Section, builder, missing
 from caremap.app.query import NotFound
+from caremap.needs.indicators import COLUMNS as INDICATOR_COLUMNS
 
 METHOD_PREFERENCE = ("dsr", "crude_rate", "isr", "count")
 
@@ -42,22 +43,8 @@ def needs(ctx: PageContext) -> list[Section]:
     if not ctx.has("needs_indicator"):
         return [missing(BY_SLUG["needs"], "Needs indicators", ("needs_indicator",))]
     info = ctx.info("needs_indicator")
-    cols = [
-        c
-        for c in (
-            "indicator",
-            "area_type",
-            "area_code",
-            "period",
-            "numerator",
-            "denominator",
-            "value",
-            "lower",
-            "upper",
-            "method",
-        )
-        if info.has(c)
-    ]
+    shown = [c for c in INDICATOR_COLUMNS if c not in ("confidence", "note")]
+    cols = [c for c in shown if info.has(c)]
     indicators = ctx.distinct("needs_indicator", "indicator")
     if not indicators:
         return [
