@@ -151,16 +151,18 @@ def solve_pmedian(
     if heuristic_only:
         return _result(problem, cand, S, ub, -INF, "heuristic", t0)
     if method == "radius" or (method == "auto" and solver is not solve_milp):
-        S, ub, bound, status, info = _solve_radius(D, w, p, S, fo, solver, time_limit, mip_gap, t0)
+        S, ub, bound, status, info = _solve_radius(
+            D, w, p, S, ub, fo, solver, time_limit, mip_gap, t0
+        )
     else:
         left = max(time_limit - (time.perf_counter() - t0), 0.0)
         S, ub, bound, status, info = solve_lagrangian(D, w, p, S, fo, left, mip_gap)
     return _result(problem, cand, S, ub, bound, status, t0, **info)
 
 
-def _solve_radius(D, w, p, S, fo, solver, time_limit, mip_gap, t0, max_rounds: int = 20):
-    """The radius-formulation MILP after Benders LP reduced-cost fixing."""
-    ub = solution_cost(D, w, S)
+def _solve_radius(D, w, p, S, ub, fo, solver, time_limit, mip_gap, t0, max_rounds: int = 20):
+    """The radius-formulation MILP after Benders LP reduced-cost fixing, from incumbent
+    ``S`` of cost ``ub``."""
     # Benders LP bound and reduced-cost fixing: a site whose reduced cost lifts the LP bound
     # above the incumbent cannot be in any better solution (Duran-Mateluna et al. 2023)
     reduced = np.arange(D.shape[1])
