@@ -8,17 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from caremap.core import schema
-
-ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "DOUBLE": pa.float64(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "BOOLEAN": pa.bool_(),
-}
-
+from caremap.core.extract_reader import ARROW_TYPES
 
 # columns whose values are (nearly) unique: dictionary encoding would only waste time
 HIGH_CARDINALITY = {"activity_id", "record_id", "nhs_number", "address", "person_key"}
