@@ -40,20 +40,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from caremap.app.capabilities import CAPABILITIES
+
 PASSWORD = "bench-password-not-secret"
-PAGES = [
-    "/",
-    "/quality",
-    "/needs",
-    "/risk",
-    "/network",
-    "/standards",
-    "/budget",
-    "/performance",
-    "/waiting",
-    "/tables",
-    "/tables/needs_indicator",
-]
+# Every capability's page, the overview and the table browser (from the app's own registry).
+PAGES = ["/", *(f"/{c.slug}" for c in CAPABILITIES), "/tables", "/tables/needs_indicator"]
 STATIC = ["/static/caremap.css"] * len(PAGES)
 # A cache lifetime short enough to expire many times during a run: when a page expires under
 # load it must be rebuilt once, not once per waiting client.
