@@ -220,9 +220,9 @@ def solve_lagrangian(
                 continue
             fo = np.flatnonzero(np.isin(cols, list(forced_open)))
             better = cols[interchange(D[:, cols], w, list(map(int, chosen)), fo)]
-            cost = min(cost, solution_cost(D, w, better))
+            cost = solution_cost(D, w, better)  # substitution never makes it worse
             if cost < ub - 1e-9 * max(1.0, abs(ub)):
-                S, ub = [int(j) for j in better], solution_cost(D, w, better)
+                S, ub = [int(j) for j in better], cost
 
     # root: ascent in rounds, each followed by the heuristic and by fixing, the matrix
     # shrinking to the sites left as they are fixed
