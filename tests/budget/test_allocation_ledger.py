@@ -9,7 +9,7 @@ import pytest
 
 from caremap.budget.allocate import AllocationConfig
 from caremap.budget.ledger import LedgerConfig
-from caremap.budget.pipeline import BudgetConfig, load_budget_config, run_budget
+from caremap.budget.step import BudgetConfig, load_budget_config, run_budget
 from caremap.budget.scenario import Scenario, Shift
 from caremap.core.errors import ConfigError
 

@@ -120,7 +120,7 @@ def test_failed_run_leaves_the_index_untouched(linked, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("engine failed")
 
-    monkeypatch.setattr("caremap.link.pipeline.run_linkage", boom)
+    monkeypatch.setattr("caremap.link.step.run_linkage", boom)
     with pytest.raises(RuntimeError):
         link_workspace(ws, LinkConfig(incremental=True))
     with pytest.raises(RuntimeError):

@@ -83,7 +83,7 @@ def test_pair_count_matches_enumeration(link_input):
 
 
 def test_em_sample_share_keeps_the_pair_budget():
-    from caremap.link.run import em_share
+    from caremap.link.linkage import em_share
 
     assert em_share(150_000, 2e5) == 1.0
     assert em_share(800_000, 2e5) == pytest.approx(0.5)

@@ -4,7 +4,7 @@ import pytest
 
 from caremap.core.workspace import open_workspace
 from caremap.link import LinkConfig, link_workspace
-from caremap.link.pipeline import save_model
+from caremap.link.step import save_model
 
 pytestmark = pytest.mark.engine
 

@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         budget_population, budget_cost_weight, budget_allocation, budget_ledger,
         budget_forecast, budget_pot_summary and budget_scenario.
         """
-        from caremap.budget.pipeline import (
+        from caremap.budget.step import (
             BudgetConfig,
             load_budget_config,
             run_budget,
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
 @demo_step(80, "budget")
 def _demo(ctx: DemoContext) -> None:
-    from caremap.budget.pipeline import BudgetConfig, run_budget, shipped_scenario_path
+    from caremap.budget.step import BudgetConfig, run_budget, shipped_scenario_path
 
     res = run_budget(ctx.ws, BudgetConfig(scenario_files=[shipped_scenario_path()]))
     ok = all(r.reconciles for r in res.reconciliation)

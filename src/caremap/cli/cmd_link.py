@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
         tables; on synthetic data also link_evaluation (accuracy against the truth).
         """
         from caremap.link import LinkConfig, evaluate_against_truth, link_workspace
-        from caremap.link.pipeline import save_model
+        from caremap.link.step import save_model
 
         cfg = LinkConfig.load(config) if config else LinkConfig()
         updates: dict = {}

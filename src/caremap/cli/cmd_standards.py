@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         standards_specialised_activity and standards_specialised_summary.
         """
         from caremap.core.errors import ConfigError
-        from caremap.standards.pipeline import StandardsConfig, load_standards_config, run_standards
+        from caremap.standards.step import StandardsConfig, load_standards_config, run_standards
         from caremap.standards.spec import load_specs
 
         cfg = load_standards_config(config) if config else StandardsConfig()
@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
 
 @demo_step(70, "standards")
 def _demo(ctx: DemoContext) -> None:
-    from caremap.standards.pipeline import StandardsConfig, run_standards
+    from caremap.standards.step import StandardsConfig, run_standards
 
     res = run_standards(ctx.ws, StandardsConfig())
     c = res.compliance

@@ -8,7 +8,7 @@ configs. See docs/link.md.
 from caremap.link.config import FileLinkConfig, LinkConfig
 from caremap.link.evaluate import Evaluation, evaluate_against_truth, evaluate_assignment
 from caremap.link.files import link_files
-from caremap.link.pipeline import LinkResult, link_workspace
+from caremap.link.step import LinkResult, link_workspace
 
 __all__ = [
     "Evaluation",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from caremap.core.sql import quote_str
 from caremap.core.workspace import Workspace
 from caremap.link.config import LinkConfig
-from caremap.link.run import RULE_TEXT
+from caremap.link.linkage import RULE_TEXT
 
 ASSIGNMENT_VIEW = "_link_assignment"
 

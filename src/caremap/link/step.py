@@ -32,7 +32,7 @@ from caremap.link.mpi import (
 )
 from caremap.link.prepare import prepare_sql, register_names, source_record_relation
 from caremap.link.quality import write_quality
-from caremap.link.run import run_linkage
+from caremap.link.linkage import run_linkage
 from caremap.link.splink_engine import SPLINK_VERSION, Evidence, TrainedModel
 
 produced_by("caremap link", "person", "person_link", "link_input", "link_model", "link_quality")

@@ -1,7 +1,7 @@
 """Joint needs assessment: localities and indicators (`caremap needs`, `caremap rates`)."""
 
 from caremap.needs.config import NeedsConfig
-from caremap.needs.pipeline import NeedsResult, localities, run_needs
+from caremap.needs.step import NeedsResult, localities, run_needs
 from caremap.needs.rates import RatesConfig, compute_rates, rates_file
 
 __all__ = [

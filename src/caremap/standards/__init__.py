@@ -3,7 +3,7 @@
 from caremap.standards import StandardsConfig, run_standards
 """
 
-from caremap.standards.pipeline import StandardsConfig, StandardsResult, run_standards
+from caremap.standards.step import StandardsConfig, StandardsResult, run_standards
 from caremap.standards.spec import Specification, load_spec, load_specs
 
 __all__ = [
