@@ -1,23 +1,21 @@
-"""Settings of the web app, as a validated Pydantic model loadable from YAML or JSON."""
+"""Settings of the web app (load with `caremap.core.config.load_config`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from caremap.core.config import read_mapping, validate_config
+from caremap.core.config import Config
 
 
-class AppConfig(BaseModel):
+class AppConfig(Config):
     """How `caremap serve` publishes a workspace.
 
     ``suppress_below``: counts from 1 to ``suppress_below - 1`` are hidden from viewers (NHS
     small-number rule, 5 by default); zero is shown. ``secret_key`` signs session cookies; when
     absent it is taken from ``$CAREMAP_SECRET_KEY`` or generated once and kept in the workspace.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     workspace: Path = Path("caremap.duckdb")
     suppress_below: int = Field(5, ge=1, le=1000)
@@ -30,11 +28,3 @@ class AppConfig(BaseModel):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     cache_seconds: float = Field(300.0, ge=0)
 
-    @classmethod
-    def load(cls, path: str | Path) -> AppConfig:
-        """Read a YAML (``.yaml``/``.yml``) or JSON file; every problem is reported at once."""
-        return cls.parse(read_mapping(path), source=str(path))
-
-    @classmethod
-    def parse(cls, data: object, source: str = "app config") -> AppConfig:
-        return validate_config(cls, data, source)

@@ -28,9 +28,8 @@ from caremap.budget.money import pace_of_change, pounds_to_pence, split_pence
 from caremap.budget.rules import POTS
 from caremap.core.errors import ConfigError, InputError
 from caremap.core.sql import quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 
-produced_by("caremap budget", "budget_population", "budget_cost_weight", "budget_allocation")
 UNATTRIBUTED = "unattributed"
 
 

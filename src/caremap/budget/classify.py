@@ -18,12 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from caremap.budget.rules import PotRules, load_pot_rules, rule_case
 from caremap.core.errors import InputError
 from caremap.core.sql import quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 
 TABLES = ("budget_activity_pot", "budget_line_pot", "budget_review", "budget_reconciliation")
-produced_by("caremap budget", *TABLES)
 SPECIALISED = "standards_specialised_activity"
-produced_by("caremap standards", SPECIALISED)  # written by the standards capability
 
 
 class ClassifyConfig(BaseModel):

@@ -26,9 +26,8 @@ from caremap.budget.money import split_pence
 from caremap.budget.rules import POTS
 from caremap.core.errors import ConfigError
 from caremap.core.sql import quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 
-produced_by("caremap budget", "budget_ledger", "budget_forecast", "budget_pot_summary")
 
 
 class LedgerConfig(BaseModel):

@@ -22,10 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from caremap.budget.rules import POTS, load_pot_rules
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 from caremap.core.yamldoc import YamlDoc
 
-produced_by("caremap budget", "budget_scenario")
 
 
 class Shift(BaseModel):

@@ -1,4 +1,4 @@
-"""`caremap budget` as one step: classify, allocate, ledger and scenarios, in that order."""
+"""`run_budget`: classify, allocate, ledger and scenarios, in that order, as one step."""
 
 from __future__ import annotations
 
@@ -6,45 +6,32 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from caremap.budget.allocate import Allocation, allocate
+from caremap.budget.classify import TABLES as CLASSIFY_TABLES
+from caremap.budget.classify import Reconciliation, classify
+from caremap.budget.config import BudgetConfig
+from caremap.budget.ledger import LedgerResult, ledger
+from caremap.budget.scenario import ScenarioResult, load_scenario, run_scenario
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
 
-from caremap.budget.allocate import Allocation, AllocationConfig, allocate
-from caremap.budget.classify import ClassifyConfig, Reconciliation, classify
-from caremap.budget.ledger import LedgerConfig, LedgerResult, ledger
-from caremap.budget.scenario import Scenario, ScenarioResult, load_scenario, run_scenario
-from caremap.core.yamldoc import YamlDoc
+ALLOCATION_TABLES = ("budget_population", "budget_cost_weight", "budget_allocation")
+LEDGER_TABLES = ("budget_ledger", "budget_forecast", "budget_pot_summary")
 
 
 def shipped_scenario_path() -> Path:
     return Path(str(resources.files("caremap.budget") / "rules" / "scenario_ltc_community.yaml"))
 
 
-class BudgetConfig(BaseModel):
-    """Everything `caremap budget` needs; loads from YAML or JSON (`load_budget_config`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
-    allocation: AllocationConfig = Field(default_factory=AllocationConfig)
-    ledger: LedgerConfig = Field(default_factory=LedgerConfig)
-    scenarios: list[Scenario] = Field(default_factory=list)
-    scenario_files: list[Path] = Field(default_factory=list)
-
-
 @dataclass(frozen=True)
-class BudgetResult:
+class BudgetResult(StepResult):
     reconciliation: list[Reconciliation]
     allocation: Allocation
     ledger: LedgerResult
     scenarios: list[ScenarioResult]
 
 
-def load_budget_config(path: str | Path) -> BudgetConfig:
-    """Read a budget configuration (YAML or JSON); errors give file, line and field."""
-    return YamlDoc.from_path(path).parse(BudgetConfig)
-
-
-def run_budget(ws, config: BudgetConfig) -> BudgetResult:
+def run_budget(ws: Workspace, config: BudgetConfig) -> BudgetResult:
     """Classify into pots, allocate, build the ledger and forecast, run the scenarios."""
     scenarios = [*config.scenarios, *(load_scenario(p) for p in config.scenario_files)]
     rec = classify(ws, config.classify)
@@ -53,4 +40,7 @@ def run_budget(ws, config: BudgetConfig) -> BudgetResult:
     if ws.has_table("budget_scenario"):
         ws.drop_table("budget_scenario")
     results = [run_scenario(ws, s, config.classify.rules) for s in scenarios]
-    return BudgetResult(rec, alloc, led, results)
+    tables = CLASSIFY_TABLES + ALLOCATION_TABLES + LEDGER_TABLES
+    return BudgetResult(
+        rec, alloc, led, results, tables=tables + (("budget_scenario",) if results else ())
+    )

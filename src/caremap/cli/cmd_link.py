@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         person, person_link and the link_quality, link_cluster_sizes and link_unlinked
         tables; on synthetic data also link_evaluation (accuracy against the truth).
         """
-        from caremap.link import LinkConfig, evaluate_against_truth, link_workspace
+        from caremap.link import LinkConfig, evaluate_against_truth, run_link
         from caremap.link.step import save_model
 
         cfg = LinkConfig.load(config) if config else LinkConfig()
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             cfg = LinkConfig.model_validate({**cfg.model_dump(), **updates})
         with workspace(ws_path, engine) as ws:
             with console.status("linking records"):
-                result = link_workspace(ws, cfg)
+                result = run_link(ws, cfg)
             mode = "incremental: " if result.incremental else ""
             console.print(
                 f"[bold green]link[/]: {mode}{result.records:,} records -> "
@@ -198,9 +198,9 @@ def register(app: typer.Typer) -> None:
 @demo_step(30, "link")
 def demo_link(ctx: DemoContext) -> None:
     """Link the demo region's source records into persons."""
-    from caremap.link import LinkConfig, evaluate_against_truth, link_workspace
+    from caremap.link import LinkConfig, evaluate_against_truth, run_link
 
-    result = link_workspace(ctx.ws, LinkConfig())
+    result = run_link(ctx.ws, LinkConfig())
     text = f"{result.records:,} records -> {result.persons:,} persons"
     if ctx.ws.has_table("truth.record_person"):
         ev = evaluate_against_truth(ctx.ws)

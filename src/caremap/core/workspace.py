@@ -26,19 +26,10 @@ from typing import Literal
 import pyarrow as pa
 
 from caremap.core.errors import WorkspaceError
+from caremap.core.manifest import producer_of
 
 DEFAULT_PATH = "caremap.duckdb"
 ENGINES = ("duckdb", "spark")
-
-# Which command produces a table, for the message when a step finds it missing.
-PRODUCERS: dict[str, str] = {}
-
-
-def produced_by(command: str, *tables: str) -> None:
-    """Record that ``command`` writes ``tables`` (used in 'missing table' messages)."""
-    for t in tables:
-        PRODUCERS[t] = command
-
 
 def default_memory_limit() -> str:
     return os.environ.get("CAREMAP_MEMORY_LIMIT", "4GB")
@@ -127,13 +118,14 @@ class Workspace(ABC):
         return int(self.scalar(f"SELECT count(*) FROM {name}"))
 
     def require(self, *names: str) -> None:
-        """Fail with a clear message naming each missing table and what produces it."""
+        """Fail with a clear message naming each missing table and the command that produces it
+        (from `caremap.core.manifest`)."""
         have = set(self.list_tables())
         missing = [n for n in names if n not in have]
         if missing:
             parts = []
             for n in missing:
-                hint = PRODUCERS.get(n)
+                hint = producer_of(n)
                 parts.append(f"{n} (run `{hint}`)" if hint else n)
             raise WorkspaceError(f"workspace {self.path} has no table {', '.join(parts)}")
 

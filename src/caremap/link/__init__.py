@@ -1,14 +1,19 @@
-"""caremap.link: one record per person across source systems.
+"""caremap.link: one record per person across source systems (`caremap link`).
 
-Public API: `link_workspace` (the `caremap link` step), `link_files` (standalone linkage of
-CSV/Parquet files), `evaluate_against_truth` (accuracy on the synthetic economy) and their
-configs. See docs/link.md.
+Step: `run_link(ws, LinkConfig) -> LinkResult` (``link/step.py``; config in
+``link/config.py``; one linkage run over prepared records in ``link/linkage.py``).
+
+Reads ``source_record`` (and ``postcode`` for area codes). Writes ``link_input``,
+``person_link``, ``person``, ``link_model``, ``link_quality``, ``link_cluster_sizes`` and
+``link_unlinked``; `evaluate_against_truth` writes ``link_evaluation`` on a synthetic
+economy. `link_files` links CSV/Parquet files outside a workspace (`FileLinkConfig`).
+See docs/link.md.
 """
 
 from caremap.link.config import FileLinkConfig, LinkConfig
 from caremap.link.evaluate import Evaluation, evaluate_against_truth, evaluate_assignment
 from caremap.link.files import link_files
-from caremap.link.step import LinkResult, link_workspace
+from caremap.link.step import LinkResult, run_link
 
 __all__ = [
     "Evaluation",
@@ -18,5 +23,5 @@ __all__ = [
     "evaluate_against_truth",
     "evaluate_assignment",
     "link_files",
-    "link_workspace",
+    "run_link",
 ]

@@ -1,4 +1,4 @@
-"""Settings for linkage: one validated Pydantic model, loadable from YAML or JSON."""
+"""Settings for linkage (load with `caremap.core.config.load_config`)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from caremap.core.config import load_config, validate_config
+from caremap.core.config import Config
 
 # Golden demographics come from the best-ranked source first, then the most recent record.
 DEFAULT_SOURCE_RANK = (
@@ -39,10 +39,8 @@ DEFAULT_PLACEHOLDER_NHS = (
 DEFAULT_JUNK_DOBS = (date(1900, 1, 1), date(1901, 1, 1), date(1800, 1, 1), date(1899, 12, 31))
 
 
-class LinkConfig(BaseModel):
-    """How `link_workspace` and `link_files` link records. Every field has a tested default."""
-
-    model_config = ConfigDict(extra="forbid")
+class LinkConfig(Config):
+    """How `run_link` and `link_files` link records. Every field has a tested default."""
 
     match_threshold: float = Field(
         0.99, gt=0, lt=1, description="probabilistic pairs at or above this probability link"
@@ -116,11 +114,6 @@ class LinkConfig(BaseModel):
             raise ValueError(f"placeholder NHS numbers must be 10 digits: {bad}")
         return v
 
-    @classmethod
-    def load(cls, path: str | Path) -> LinkConfig:
-        """Read a config from YAML or JSON, listing every problem at once."""
-        return load_model(cls, path)
-
 
 Role = Literal[
     "record_id",
@@ -137,7 +130,7 @@ Role = Literal[
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 
 
-class FileLinkConfig(BaseModel):
+class FileLinkConfig(Config):
     """How `link_files` reads plain files: which column plays which role.
 
     ``columns`` maps a role to a column name, or to a list of columns joined with a space
@@ -145,8 +138,6 @@ class FileLinkConfig(BaseModel):
     identifier compared exactly (no Modulus 11 check). ``date_format`` is a strptime format
     for text dates (default ISO, then ``%Y%m%d``).
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     columns: dict[str, str | list[str]]
     date_format: str | None = None
@@ -165,15 +156,3 @@ class FileLinkConfig(BaseModel):
         if not evidence:
             raise ValueError("map at least one identifying column (e.g. given_name=...)")
         return v
-
-    @classmethod
-    def load(cls, path: str | Path) -> FileLinkConfig:
-        return load_model(cls, path)
-
-
-def load_model(cls, path: str | Path):
-    return load_config(cls, path)
-
-
-def validate_model(cls, data: dict, where: str = "config"):
-    return validate_config(cls, data, where)

@@ -1,6 +1,6 @@
 """One linkage run over a prepared ``link_input`` table: deterministic pass, Splink, clusters.
 
-Shared by `link_workspace` (a caremap workspace) and `link_files` (an in-memory one). The
+Shared by `run_link` (a caremap workspace) and `link_files` (an in-memory one). The
 result is an Arrow assignment of every usable record to a cluster, with the pair and rule
 that put it there, plus the model's own estimates of pairwise precision and recall.
 """

@@ -1,4 +1,4 @@
-"""`link_workspace`: the linkage step over a workspace's ``source_record``.
+"""`run_link`: the linkage step over a workspace's ``source_record``.
 
 Reads ``source_record`` (and ``postcode`` for area codes); writes ``link_input`` (the
 cleaned evidence per record), ``person_link``, ``person``, ``link_model`` (the trained
@@ -22,7 +22,8 @@ import numpy as np
 import pyarrow as pa
 
 from caremap.core.errors import ConfigError, WorkspaceError
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
 from caremap.link.config import LinkConfig
 from caremap.link.mpi import (
     ASSIGNMENT_VIEW,
@@ -35,13 +36,22 @@ from caremap.link.quality import write_quality
 from caremap.link.linkage import run_linkage
 from caremap.link.splink_engine import SPLINK_VERSION, Evidence, TrainedModel
 
-produced_by("caremap link", "person", "person_link", "link_input", "link_model", "link_quality")
-
 MODEL_TABLE = "link_model"
 
 
-@dataclass
-class LinkResult:
+TABLES = (
+    "link_input",
+    "person_link",
+    "person",
+    MODEL_TABLE,
+    "link_quality",
+    "link_cluster_sizes",
+    "link_unlinked",
+)
+
+
+@dataclass(frozen=True)
+class LinkResult(StepResult):
     """What a run did: counts, the run's statistics and how long it took."""
 
     records: int
@@ -96,7 +106,7 @@ def read_model(path: str | Path) -> TrainedModel:
         raise ConfigError(f"model_path {p}: not a caremap linkage model ({exc})") from None
 
 
-def link_workspace(ws: Workspace, config: LinkConfig) -> LinkResult:
+def run_link(ws: Workspace, config: LinkConfig) -> LinkResult:
     """Link ``source_record`` into ``person`` and ``person_link`` (see the module docstring)."""
     t0 = time.perf_counter()
     ws.require("source_record")
@@ -114,7 +124,9 @@ def link_workspace(ws: Workspace, config: LinkConfig) -> LinkResult:
         write_quality(ws, result)
     records = int(ws.scalar("SELECT count(*) FROM person_link"))
     persons = int(ws.scalar("SELECT count(*) FROM person"))
-    return LinkResult(records, persons, new, incremental, time.perf_counter() - t0, result)
+    return LinkResult(
+        records, persons, new, incremental, time.perf_counter() - t0, result, tables=TABLES
+    )
 
 
 def _full(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], int]:

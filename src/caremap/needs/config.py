@@ -1,27 +1,25 @@
-"""Configuration of `caremap needs`: a validated document, loadable from YAML or JSON."""
+"""Configuration of `caremap needs` (load with `caremap.core.config.load_config`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from caremap.core.config import load_config
+from caremap.core.config import Config
 
 ACTIVITY_INDICATORS = ("emergency_admissions", "ae_attendances", "elective_demand")
 ALL_INDICATORS = (*ACTIVITY_INDICATORS, "trauma_incidence", "prevalence")
 
 
-class NeedsConfig(BaseModel):
+class NeedsConfig(Config):
     """How to build localities and which indicators to compute.
 
     ``localities``: ``auto`` uses ``locality_file`` if given, else the small areas' own
     ``locality_code`` when every area has one, else builds localities; ``build`` always
     builds; ``supplied`` requires a mapping (file or small_area.locality_code).
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     localities: Literal["auto", "build", "supplied"] = "auto"
     locality_file: Path | None = Field(
@@ -57,8 +55,3 @@ class NeedsConfig(BaseModel):
         if bad or not out:
             raise ValueError("confidence levels must be fractions such as 0.95 and 0.998")
         return out
-
-    @classmethod
-    def load(cls, path: str | Path | None = None, **overrides) -> NeedsConfig:
-        """Read a YAML/JSON file (optional) and apply overrides; list every problem at once."""
-        return load_config(cls, path, **overrides)

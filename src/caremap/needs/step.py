@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from caremap.core.errors import InputError, WorkspaceError
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
 from caremap.needs import counts as sqlc
 from caremap.needs.config import NeedsConfig
 from caremap.needs.indicators import (
@@ -31,18 +32,14 @@ from caremap.needs.indicators import (
 )
 from caremap.needs.localities import build_localities, summarise
 
-produced_by(
-    "caremap needs",
-    "needs_locality_map",
-    "needs_locality_summary",
-    "needs_indicator",
-    "needs_unresolved",
-)
 WORK_TABLES = ("needs_residence", "needs_geo", "needs_pop", "needs_events", "needs_counts")
 
 
-@dataclass
-class NeedsResult:
+TABLES = ("needs_locality_map", "needs_locality_summary", "needs_indicator", "needs_unresolved")
+
+
+@dataclass(frozen=True)
+class NeedsResult(StepResult):
     """What a needs run produced, for the CLI and the demo to report."""
 
     localities: int
@@ -224,13 +221,30 @@ def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
         for t in WORK_TABLES:  # person-level working tables never outlive the step
             ws.drop_table(t)
     is_event = (unresolved["indicator"] != "prevalence").to_numpy(bool)
+    unresolved_events = int(unresolved.loc[is_event, "events"].sum())
+    unplaced_people = int(unresolved.loc[~is_event, "events"].sum())
+    warnings = []
+    if skipped:
+        warnings.append(f"skipped (no source table): {', '.join(skipped)}")
+    if unresolved_events:
+        warnings.append(
+            f"{unresolved_events:,} events could not be placed in a small area; "
+            "see needs_unresolved"
+        )
+    if unplaced_people:
+        warnings.append(
+            f"{unplaced_people:,} GP-registered people left out of prevalence (residence "
+            "unknown); see needs_unresolved"
+        )
     return NeedsResult(
         localities=int(mapping["locality_code"].nunique()),
         locality_method=method,
         indicators=sorted(table["indicator"].unique().tolist()),
         rows=len(table),
-        unresolved_events=int(unresolved.loc[is_event, "events"].sum()),
-        unplaced_people=int(unresolved.loc[~is_event, "events"].sum()),
+        unresolved_events=unresolved_events,
+        unplaced_people=unplaced_people,
         skipped=skipped,
         linked=sqlc.linked(ws),
+        tables=TABLES,
+        warnings=tuple(warnings),
     )

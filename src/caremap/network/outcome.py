@@ -19,10 +19,12 @@ definitive care is reached. Every effect is a parameter with a cited default.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from caremap.core.config import Config
 
 
-class OutcomeModel(BaseModel):
+class OutcomeModel(Config):
     """Parameters of the outcome model (defaults cited in the module docstring)."""
 
     b0: float = -0.4499

@@ -15,21 +15,20 @@ population when there are none), and the planner's ``proposal``. Each is evaluat
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
-from caremap.core.config import load_config as load_model_config
 from caremap.core.errors import ConfigError
-from caremap.core.workspace import produced_by
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
+from caremap.network.config import NetworkConfig
 from caremap.network.evaluate import evaluate
 from caremap.network.inputs import load_incidents, load_places
 from caremap.network.pmedian import solve_pmedian
 from caremap.network.problem import LocationProblem
 from caremap.network.travel import times_between
-from caremap.network.triage import TriageConfig
 
 TABLES = (
     "network_scenario",
@@ -39,31 +38,13 @@ TABLES = (
     "network_map_site",
     "network_map_area",
 )
-produced_by("caremap network", *TABLES)
 
 
-class NetworkConfig(BaseModel):
-    """Settings of `caremap network` (load from YAML or JSON with `load_config`)."""
+@dataclass(frozen=True)
+class NetworkResult(StepResult):
+    """The scenarios side by side: one row per scenario (as in ``network_scenario``)."""
 
-    max_p: int = Field(3, ge=1, description="optimise for p = 1..max_p centres")
-    proposal: list[str] | None = Field(None, description="a planner's own MTC site codes")
-    demand: str = Field("major_trauma", pattern="^(major_trauma|incidents|population)$")
-    limits: list[float] = Field(default_factory=lambda: [30.0, 45.0, 60.0])
-    min_volume_major: float = Field(
-        250.0,
-        ge=0,
-        description="major trauma cases a year an MTC should see (NHS Clinical Advisory "
-        "Groups, Regional networks for major trauma, 2010)",
-    )
-    forced_open: list[str] = Field(default_factory=list)
-    forced_closed: list[str] = Field(default_factory=list)
-    triage: TriageConfig = Field(default_factory=TriageConfig)
-    time_limit: float = Field(120.0, gt=0)
-
-
-def load_config(path: str | Path | None) -> NetworkConfig:
-    """A config from YAML/JSON; ConfigError lists every problem."""
-    return load_model_config(NetworkConfig, path)
+    scenarios: pd.DataFrame
 
 
 def _demand(ws, places, config, incidents: pd.DataFrame | None) -> np.ndarray:
@@ -76,8 +57,8 @@ def _demand(ws, places, config, incidents: pd.DataFrame | None) -> np.ndarray:
     return w if w.sum() > 0 else places.population
 
 
-def run_network(ws, config: NetworkConfig) -> pd.DataFrame:
-    """Build, evaluate and write the scenarios; returns the ``network_scenario`` rows."""
+def run_network(ws: Workspace, config: NetworkConfig) -> NetworkResult:
+    """Build, evaluate and write the scenarios (see the module docstring)."""
     places = load_places(ws)
     codes = places.site_codes
     for name, lst in (("proposal", config.proposal or []), ("forced_open", config.forced_open)):
@@ -167,6 +148,7 @@ def run_network(ws, config: NetworkConfig) -> pd.DataFrame:
         map_site.append(ms)
         map_area.append(ev["areas"].assign(scenario=name))
     result = pd.DataFrame(rows)
+    written = ["network_scenario"]
     with ws.transaction():
         ws.write_table("network_scenario", result)
         for tname, parts in (
@@ -178,4 +160,5 @@ def run_network(ws, config: NetworkConfig) -> pd.DataFrame:
         ):
             if parts:
                 ws.write_table(tname, pd.concat(parts, ignore_index=True))
-    return result
+                written.append(tname)
+    return NetworkResult(scenarios=result, tables=tuple(written))

@@ -18,14 +18,16 @@ add ``transfer_delay_minutes`` of door-in-door-out time at the first hospital.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from caremap.core.config import Config
 
 from caremap.network.outcome import OutcomeModel
 
 POLICIES = ("nearest", "right_place")
 
 
-class TriageConfig(BaseModel):
+class TriageConfig(Config):
     mtc_max_minutes: float = Field(45.0, gt=0, description="bypass to an MTC within this time")
     sensitivity: float = Field(0.7, ge=0, le=1)
     specificity: float = Field(0.9, ge=0, le=1)

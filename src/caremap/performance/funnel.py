@@ -1,7 +1,7 @@
 """Funnel plots and league tables for any table of units: limits, overdispersion, outliers
 flagged with false-discovery-rate control, rank intervals, and candidate best practice.
 
-`funnel_frame` works on a pandas frame (a CSV); `run_funnel` reads a workspace table and
+`funnel_frame` works on a pandas frame (a CSV); `funnel_table` reads a workspace table and
 writes ``funnel_unit`` (one row per unit) and ``funnel_summary`` (one row per funnel). The
 statistics live in `caremap.core.stats.funnel`; unit confidence intervals come from
 `caremap.core.stats.intervals` (Wilson for proportions, Byar's for counts).
@@ -13,20 +13,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from caremap.core.config import Config
 from caremap.core.errors import ConfigError, InputError
 from caremap.core.stats import funnel as F
 from caremap.core.stats.intervals import byars, wilson
-from caremap.core.workspace import Workspace, produced_by
-
-produced_by("caremap funnel", "funnel_unit", "funnel_summary")
+from caremap.core.workspace import Workspace
 
 
-class FunnelConfig(BaseModel):
+
+class FunnelConfig(Config):
     """One funnel (or one per ``by`` value): columns, method and flagging rules."""
-
-    model_config = ConfigDict(extra="forbid")
 
     unit: str = Field(description="column naming each unit (trust, hub, ICS...)")
     numerator: str = Field(description="observed events")
@@ -236,7 +234,7 @@ class FunnelStepConfig(FunnelConfig):
     replace: bool = False
 
 
-def run_funnel(ws: Workspace, cfg: FunnelStepConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+def funnel_table(ws: Workspace, cfg: FunnelStepConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read ``cfg.table``, fit the funnels, write ``funnel_unit`` and ``funnel_summary``."""
     from caremap.performance.spc import write_results
 

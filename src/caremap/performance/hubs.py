@@ -10,13 +10,11 @@ Reads ``hub_performance_month``; writes ``funnel_unit``/``funnel_summary`` (sour
 from __future__ import annotations
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
-
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
+from caremap.performance.config import PerformanceConfig
 from caremap.performance.funnel import FunnelConfig, funnel_frame
 from caremap.performance.spc import POINT_COLUMNS, SpcConfig, spc_frame, write_results
 
-produced_by("caremap funnel --hubs", "performance_best_practice")
 
 # indicator -> (numerator, denominator, higher is better)
 INDICATORS = {
@@ -26,19 +24,7 @@ INDICATORS = {
 }
 
 
-class HubConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    table: str = "hub_performance_month"
-    window_months: int = Field(12, ge=1, description="months (the latest) pooled in funnels")
-    flag_limit: str = Field("99.8", pattern=r"^(95|99\.8)$")
-    fdr: float = Field(0.05, gt=0, lt=1)
-    adjustment: str = Field("tau2", pattern="^(none|phi|tau2)$")
-    spc: bool = True
-    rank_simulations: int = Field(1000, ge=0)
-
-
-def site_indicators_sql(cfg: HubConfig, level: str = "site_code") -> str:
+def site_indicators_sql(cfg: PerformanceConfig, level: str = "site_code") -> str:
     """Long table: one row per unit (site or ICS), site type and indicator, over the window."""
     parts = []
     for ind, (num, den, _) in INDICATORS.items():
@@ -51,7 +37,7 @@ def site_indicators_sql(cfg: HubConfig, level: str = "site_code") -> str:
     return " UNION ALL ".join(parts)
 
 
-def _funnels(df: pd.DataFrame, cfg: HubConfig, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _funnels(df: pd.DataFrame, cfg: PerformanceConfig, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     units, summaries = [], []
     for ind, (_, _, better) in INDICATORS.items():
         sub = df[(df["indicator"] == ind) & (df["denominator"] > 0)]
@@ -77,7 +63,7 @@ def _funnels(df: pd.DataFrame, cfg: HubConfig, source: str) -> tuple[pd.DataFram
     return pd.concat(units, ignore_index=True), pd.concat(summaries, ignore_index=True)
 
 
-def run_hubs(ws: Workspace, cfg: HubConfig) -> dict[str, pd.DataFrame]:
+def benchmark_hubs(ws: Workspace, cfg: PerformanceConfig) -> dict[str, pd.DataFrame]:
     """Benchmark every hub and CDC, every ICS and every provider; write the result tables."""
     ws.require(cfg.table)
     site = ws.df(site_indicators_sql(cfg, "site_code"))

@@ -1,6 +1,6 @@
 """SPC over many series at once: a table in, one row per point and one per series out.
 
-`spc_frame` works on any pandas frame (a CSV); `run_spc` reads a workspace table and writes
+`spc_frame` works on any pandas frame (a CSV); `spc_table` reads a workspace table and writes
 ``spc_point`` and ``spc_summary``. The statistics live in `caremap.core.stats.spc`; this
 module validates input, orders the series, and shapes the result tables.
 """
@@ -13,19 +13,17 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from caremap.core.config import Config
 from caremap.core.errors import ConfigError, InputError
 from caremap.core.stats import spc as S
-from caremap.core.workspace import Workspace, produced_by
-
-produced_by("caremap spc", "spc_point", "spc_summary")
+from caremap.core.workspace import Workspace
 
 
-class SpcConfig(BaseModel):
+
+class SpcConfig(Config):
     """What to chart and how (loadable from YAML/JSON)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     date: str = Field(description="column holding the date of each point")
     value: str | None = Field(None, description="column to chart (XmR)")
@@ -279,13 +277,13 @@ def _summarise(
 
 
 class SpcStepConfig(SpcConfig):
-    """`run_spc` on a workspace table (or a SELECT)."""
+    """`spc_table` on a workspace table (or a SELECT)."""
 
     table: str = Field(description="workspace table or view to read")
     replace: bool = Field(False, description="replace earlier results of every source")
 
 
-def run_spc(ws: Workspace, cfg: SpcStepConfig) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def spc_table(ws: Workspace, cfg: SpcStepConfig) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Read ``cfg.table``, chart it, and write ``spc_point`` / ``spc_summary`` (rows of
     earlier runs with the same ``source`` are replaced)."""
     ws.require(cfg.table)

@@ -16,7 +16,7 @@ from caremap.risk.features import LABELS
 
 if TYPE_CHECKING:
     from caremap.risk.config import RiskConfig
-    from caremap.risk.train import TrainResult
+    from caremap.risk.train import RiskTrainResult
 
 INTENDED_USE = (
     "Find people at high risk of an emergency hospital admission in the next 12 months, so "
@@ -49,7 +49,7 @@ METRICS = (
 
 
 def model_card(
-    docs: dict, result: TrainResult, config: RiskConfig, quality: pa.Table, models: dict
+    docs: dict, result: RiskTrainResult, config: RiskConfig, quality: pa.Table, models: dict
 ) -> pa.Table:
     rows: list[tuple[str, str, str, str]] = []
     primary = docs[result.primary]["model_id"]

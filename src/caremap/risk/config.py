@@ -3,8 +3,8 @@
 `RiskConfig` holds everything a run needs: the index dates of temporal validation (train on
 features at ``train_index`` with outcomes in the following ``outcome_months``; test on
 features at ``test_index`` with the outcomes after it), the feature windows, the model, and
-the tier pyramid. `RiskConfig.load(path)` validates the whole document at once and raises a
-`ConfigError` that lists every problem.
+the tier pyramid. `caremap.core.config.load_config(RiskConfig, path)` validates the whole
+document at once and raises a `ConfigError` that lists every problem.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from caremap.core.config import read_mapping, validate_config
+from caremap.core.config import Config
 
 MODELS = ("auto", "lightgbm", "logistic")
 
@@ -88,10 +88,9 @@ class LightGBMConfig(BaseModel):
     )
 
 
-class RiskConfig(BaseModel):
+class RiskConfig(Config):
     """A risk-stratification run. Dates are the first day of the outcome year."""
 
-    model_config = ConfigDict(extra="forbid")
 
     train_index: date = date(2023, 4, 1)
     test_index: date = date(2024, 4, 1)
@@ -152,16 +151,3 @@ class RiskConfig(BaseModel):
 
     def explained(self) -> list[str]:
         return self.caseload_tiers if self.explain_tiers is None else self.explain_tiers
-
-    @classmethod
-    def load(cls, path: str | Path) -> RiskConfig:
-        """Read a YAML or JSON config file, reporting every problem at once."""
-        return cls.from_dict(read_mapping(path), source=str(path))
-
-    @classmethod
-    def from_dict(cls, data: dict, source: str = "config") -> RiskConfig:
-        return validate_config(cls, data, source)
-
-    @classmethod
-    def json_schema(cls) -> dict:
-        return cls.model_json_schema()

@@ -1,4 +1,4 @@
-"""`score(ws, config)`: everyone's risk, tier and top contributing factors, and the lists.
+"""`run_risk_score(ws, config)`: everyone's risk, tier and top contributing factors, and the lists.
 
 Scores every person alive at the index date (people with no activity too, from
 demographics, deprivation and conditions) with a saved model, after checking that the
@@ -34,25 +34,23 @@ import pyarrow.compute as pc
 
 from caremap.core.errors import WorkspaceError
 from caremap.core.sql import quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
 from caremap.risk import registry
 from caremap.risk.config import FeatureConfig, RiskConfig
 from caremap.risk.features import FEATURE_NAMES, LABELS, feature_sql, locality_source
 from caremap.risk.train import activity_span, fetch, require_inputs
 
-produced_by(
-    "caremap risk score",
-    "risk_features",
-    "risk_score",
-    "risk_tier_summary",
-    "risk_tier_locality",
-    "risk_caseload",
-)
 MIN_PEOPLE_FOR_PROFILE = 200
 
 
-@dataclass
-class ScoreResult:
+TABLES = ("risk_features", "risk_score", "risk_tier_summary", "risk_tier_locality", "risk_caseload")
+
+
+@dataclass(frozen=True)
+class RiskScoreResult(StepResult):
+    """Who was scored with which model, the tier pyramid and the caseload size."""
+
     model_id: str
     index_date: date
     people: int
@@ -100,9 +98,9 @@ def join_factors(factors: list[pa.Array]) -> pa.Array:
     return acc
 
 
-def score(
+def run_risk_score(
     ws: Workspace, config: RiskConfig | None = None, model: dict | None = None
-) -> ScoreResult:
+) -> RiskScoreResult:
     """Score the workspace with ``model`` (a saved model document) or the latest saved one."""
     config = config or RiskConfig()
     require_inputs(ws)
@@ -142,12 +140,13 @@ def score(
         ws.write_table("risk_score", table)
         _write_lists(ws, config)
     tiers = ws.sql("SELECT * FROM risk_tier_summary ORDER BY tier_order").to_pylist()
-    return ScoreResult(
+    return RiskScoreResult(
         model_id=doc["model_id"],
         index_date=index,
         people=len(ids),
         tiers=tiers,
         caseload=int(ws.scalar("SELECT count(*) FROM risk_caseload")),
+        tables=TABLES,
     )
 
 

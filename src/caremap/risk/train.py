@@ -1,4 +1,4 @@
-"""`train(ws, config)`: fit and validate the risk models with temporal validation.
+"""`run_risk_train(ws, config)`: fit and validate the risk models with temporal validation.
 
 Temporal validation (Altman and Royston 2000, "What do we mean by validating a prognostic
 model?", Stat Med 19:453; Steyerberg 2019, "Clinical Prediction Models", ch. 17): the models
@@ -23,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 
 from caremap.core.errors import ConfigError, WorkspaceError
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
 from caremap.risk import registry
 from caremap.risk.card import model_card
 from caremap.risk.config import RiskConfig
@@ -64,19 +65,22 @@ def require_inputs(ws: Workspace) -> None:
         )
 
 
-produced_by(
-    "caremap risk train",
+
+
+TABLES = (
+    "risk_features_train",
+    "risk_features_test",
     "risk_model",
     "risk_evaluation",
     "risk_reliability",
     "risk_model_card",
-    "risk_features_train",
-    "risk_features_test",
+    "risk_feature_quality",
+    "risk_unknown_codes",
 )
 
 
-@dataclass
-class TrainResult:
+@dataclass(frozen=True)
+class RiskTrainResult(StepResult):
     """What training produced: the saved models and their temporal-validation metrics."""
 
     model_ids: dict[str, str]
@@ -134,7 +138,7 @@ def check_windows(ws: Workspace, config: RiskConfig) -> list[str]:
     return notes
 
 
-def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
+def run_risk_train(ws: Workspace, config: RiskConfig | None = None) -> RiskTrainResult:
     """Build features, fit both models on the training year, validate on the next year."""
     config = config or RiskConfig()
     require_inputs(ws)
@@ -164,9 +168,9 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
             ),
         }
         models = {kind: f.result() for kind, f in fits.items()}
-    result = TrainResult(model_ids={}, primary=config.model, notes=notes)
+    model_ids: dict[str, str] = {}
+    evaluations: dict[tuple[str, str], Evaluation] = {}
     created = datetime.now(UTC).replace(microsecond=0)
-    result.train_people, result.test_people = len(y_tr), len(y_te)
     eval_rows, rel_rows = [], []
     docs = {}
     # Apparent performance only shows overfitting; a large random sample measures it as well
@@ -177,7 +181,7 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
     for kind, m in models.items():
         for ds, x, y in (("train", x_app, y_app), ("test", x_te, y_te)):
             ev = evaluate(y, m.predict(x), bins=config.reliability_bins)
-            result.evaluations[(kind, ds)] = ev
+            evaluations[(kind, ds)] = ev
         meta = {
             "train_index": str(config.train_index),
             "test_index": str(config.test_index),
@@ -185,13 +189,13 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
             "train_people": len(y_tr),
             "test_people": len(y_te),
             "workspace": str(ws.path),
-            "test_metrics": result.evaluations[(kind, "test")].flat(),
+            "test_metrics": evaluations[(kind, "test")].flat(),
             "created": created,
         }
         docs[kind] = registry.make_document(m, fcd, profile, meta)
-        result.model_ids[kind] = docs[kind]["model_id"]
+        model_ids[kind] = docs[kind]["model_id"]
         for ds in ("train", "test"):
-            ev = result.evaluations[(kind, ds)]
+            ev = evaluations[(kind, ds)]
             for metric, value in ev.flat().items():
                 eval_rows.append((docs[kind]["model_id"], kind, ds, metric, float(value)))
             for r in ev.reliability:
@@ -207,11 +211,20 @@ def train(ws: Workspace, config: RiskConfig | None = None) -> TrainResult:
                     )
                 )
 
+    primary = config.model
     if config.model == "auto":
-        result.primary = max(models, key=lambda k: result.evaluations[(k, "test")].auroc)
-        result.notes.append(
-            f"{result.primary} scores people: the higher temporal-validation AUROC (model: auto)"
-        )
+        primary = max(models, key=lambda k: evaluations[(k, "test")].auroc)
+        notes.append(f"{primary} scores people: the higher temporal-validation AUROC (model: auto)")
+    result = RiskTrainResult(
+        model_ids=model_ids,
+        primary=primary,
+        evaluations=evaluations,
+        train_people=len(y_tr),
+        test_people=len(y_te),
+        notes=notes,
+        tables=TABLES,
+        warnings=tuple(notes),
+    )
     quality, unknown = quality_report(ws, config.test_index, fc, "risk_features_test")
     card = model_card(docs, result, config, quality, models)
     with ws.transaction():

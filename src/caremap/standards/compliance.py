@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 from caremap.standards.metrics import METRICS, Period
 from caremap.standards.spec import Specification, check_spec, load_specs
 
@@ -29,7 +29,6 @@ TABLES = (
     "standards_site_summary",
     "standards_national",
 )
-produced_by("caremap standards", *TABLES)
 
 
 class CriterionOverride(BaseModel):

@@ -27,9 +27,8 @@ from scipy.special import ndtri
 from caremap.core.errors import InputError
 from caremap.core.stats import funnel
 from caremap.core.stats.intervals import isr
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 
-produced_by("caremap standards", "standards_outcome", "standards_outcome_model")
 
 INDICATOR = "trauma_30d_mortality"
 FEATURES = (

@@ -23,10 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from caremap.core.codes import normalise_code_prefixes, sql_code_prefix_match
 from caremap.core.errors import ConfigError
 from caremap.core.sql import in_list, quote_str
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.workspace import Workspace
 from caremap.core.yamldoc import YamlDoc
 
-produced_by("caremap standards", "standards_specialised_activity", "standards_specialised_summary")
 
 CODE = r"^[A-Z0-9]+$"
 

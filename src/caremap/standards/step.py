@@ -1,42 +1,27 @@
-"""`caremap standards` as one step: compliance, outcomes and specialised activity."""
+"""`run_standards`: compliance, outcomes and specialised activity as one step."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from caremap.core.result import StepResult
 from caremap.core.workspace import Workspace
-from caremap.core.yamldoc import YamlDoc
-from caremap.standards.compliance import ComplianceConfig, ComplianceResult, evaluate_compliance
-from caremap.standards.outcomes import OutcomeConfig, OutcomeResult, trauma_mortality
-from caremap.standards.specialised import (
-    SpecialisedConfig,
-    SpecialisedResult,
-    flag_specialised,
-)
+from caremap.standards.compliance import TABLES as COMPLIANCE_TABLES
+from caremap.standards.compliance import ComplianceResult, evaluate_compliance
+from caremap.standards.config import StandardsConfig
+from caremap.standards.outcomes import OutcomeResult, trauma_mortality
+from caremap.standards.specialised import SpecialisedResult, flag_specialised
 
-
-class StandardsConfig(BaseModel):
-    """Everything `caremap standards` needs; loads from YAML or JSON."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
-    outcomes: OutcomeConfig = Field(default_factory=OutcomeConfig)
-    specialised: SpecialisedConfig = Field(default_factory=SpecialisedConfig)
+OUTCOME_TABLES = ("standards_outcome", "standards_outcome_model")
+SPECIALISED_TABLES = ("standards_specialised_activity", "standards_specialised_summary")
 
 
 @dataclass(frozen=True)
-class StandardsResult:
+class StandardsResult(StepResult):
     compliance: ComplianceResult
     outcomes: OutcomeResult | None
     outcomes_skipped: str | None
     specialised: SpecialisedResult | None
-
-
-def load_standards_config(path) -> StandardsConfig:
-    return YamlDoc.from_path(path).parse(StandardsConfig)
 
 
 def run_standards(ws: Workspace, config: StandardsConfig) -> StandardsResult:
@@ -49,4 +34,10 @@ def run_standards(ws: Workspace, config: StandardsConfig) -> StandardsResult:
     else:
         skipped = "no trauma_process table: outcomes not computed"
     spec = flag_specialised(ws, config.specialised) if ws.has_table("activity") else None
-    return StandardsResult(comp, outcomes, skipped, spec)
+    tables = (
+        COMPLIANCE_TABLES
+        + (OUTCOME_TABLES if outcomes is not None else ())
+        + (SPECIALISED_TABLES if spec is not None else ())
+    )
+    warnings = (skipped,) if skipped else ()
+    return StandardsResult(comp, outcomes, skipped, spec, tables=tables, warnings=warnings)

@@ -1,7 +1,7 @@
 """Settings of the synthetic economy: sizes, rates and identity noise, as one validated object.
 
-Every rate here is documented in ``docs/synth.md``. A config loads from YAML or JSON
-(`SynthConfig.from_file`) and exports a JSON Schema (`SynthConfig.model_json_schema()`).
+Every rate here is documented in ``docs/synth.md``. A config loads from YAML or JSON with
+`caremap.core.config.load_config` and exports a JSON Schema (`config_schema`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from caremap.core.config import read_mapping, validate_config
+from caremap.core.config import Config
 from caremap.core.schema import SOURCE_SYSTEMS
 
 Rate = float
@@ -104,7 +104,7 @@ class NoiseConfig(BaseModel):
         return self
 
 
-class SynthConfig(BaseModel):
+class SynthConfig(Config):
     """Sizes and behaviour of the synthetic economy (defaults give an England-like region)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -125,14 +125,15 @@ class SynthConfig(BaseModel):
     community_per_person: float = Field(1.2, ge=0)
     noise: NoiseConfig = Field(default_factory=NoiseConfig)
 
-    @classmethod
-    def from_file(cls, path: str | Path) -> SynthConfig:
-        """Load from a YAML or JSON file; every problem is reported at once."""
-        return cls.parse(read_mapping(path), source=str(path))
 
-    @classmethod
-    def parse(cls, data: dict, source: str = "synth config") -> SynthConfig:
-        return validate_config(cls, data, source)
+class SynthRunConfig(Config):
+    """A `run_synth` step: how many people, the seed, where the extracts go, and the economy."""
+
+    population: int = Field(20_000, description="people in the synthetic region")
+    seed: int = Field(1, description="the same seed gives the same region")
+    years: int = Field(3, ge=1, description="years of activity")
+    out_dir: Path = Field(Path("synth-extracts"), description="folder for the extracts")
+    economy: SynthConfig = Field(default_factory=SynthConfig)
 
 
 def rng_for(seed: int, name: str) -> np.random.Generator:

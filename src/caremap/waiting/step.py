@@ -9,50 +9,21 @@ per-list aggregation is SQL run on the engine; only the small aggregates come in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import datetime as dt
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
-
 from caremap.core.errors import ConfigError, InputError
-from caremap.core.workspace import Workspace, produced_by
+from caremap.core.result import StepResult
+from caremap.core.workspace import Workspace
 from caremap.waiting import queue as Q
+from caremap.waiting.config import WaitingConfig
 from caremap.waiting.simulate import SimulationConfig, simulate_lists
 
-produced_by("caremap waiting", "waiting_summary", "waiting_forecast", "waiting_clearance")
 
 PRIORITY_ORDER = ["P1", "urgent", "P2", "P3", "P4", "routine"]
-
-
-class WaitingConfig(BaseModel):
-    """Columns, targets and forecast scenarios (loadable from YAML/JSON)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    table: str = "waiting_pathway"
-    group: list[str] = Field(default_factory=lambda: ["provider_code", "specialty"])
-    referral: str = "referral_date"
-    clock_stop: str = "clock_stop_date"
-    stop_reason: str = "stop_reason"
-    priority: str | None = "priority"
-    census_date: dt.date | None = Field(None, description="default: the latest date in the data")
-    lookback_weeks: int = Field(26, ge=1, description="weeks used to measure demand and capacity")
-    target_weeks: float = Field(18, gt=0)
-    factor: float = Field(4, gt=0, description="mean wait = target / factor")
-    time_to_target_weeks: float = Field(26, gt=0, description="for relief capacity")
-    forecast: bool = True
-    weeks: int = Field(104, ge=1)
-    scenarios: dict[str, float] = Field(
-        default_factory=lambda: {"current": 1.0, "plus10": 1.1, "plus20": 1.2}
-    )
-    sims: int = Field(200, ge=10)
-    seed: int = 0
-    source: str = "workspace"
-
-    def columns(self) -> list[str]:
-        cols = [*self.group, self.referral, self.clock_stop, self.stop_reason]
-        return list(dict.fromkeys(cols + ([self.priority] if self.priority else [])))
 
 
 def _q(name: str) -> str:
@@ -154,10 +125,27 @@ def _check(df: pd.DataFrame, cfg: WaitingConfig, file: str | None) -> None:
         )
 
 
-def run_waiting(
-    ws: Workspace, cfg: WaitingConfig, *, write: bool = True, temporary: bool = False
+@dataclass(frozen=True)
+class WaitingResult(StepResult):
+    """The frames written (``waiting_summary`` and, with a forecast, ``waiting_forecast`` and
+    ``waiting_clearance``), by table name."""
+
+    frames: dict[str, pd.DataFrame]
+
+
+def run_waiting(ws: Workspace, config: WaitingConfig) -> WaitingResult:
+    """Summarise every list, add queue relationships, forecast; write the result tables."""
+    out = waiting_frames(ws, config)
+    with ws.transaction():
+        for name, frame in out.items():
+            ws.write_table(name, frame)
+    return WaitingResult(frames=out, tables=tuple(out))
+
+
+def waiting_frames(
+    ws: Workspace, cfg: WaitingConfig, *, temporary: bool = False
 ) -> dict[str, pd.DataFrame]:
-    """Summarise every list, add queue relationships, forecast; write the result tables
+    """Summarise every list, add queue relationships, forecast; write nothing
     (``temporary``: ``cfg.table`` is a registered view, already checked)."""
     if not temporary:
         ws.require(cfg.table)
@@ -191,10 +179,6 @@ def run_waiting(
     out = {"waiting_summary": summary[SUMMARY_COLUMNS]}
     if cfg.forecast:
         out.update(_forecast(ws, cfg, census, summary))
-    if write:
-        with ws.transaction():
-            for name, frame in out.items():
-                ws.write_table(name, frame)
     return out
 
 
@@ -297,6 +281,6 @@ def waiting_csv(path: str, cfg: WaitingConfig, ws: Workspace) -> dict[str, pd.Da
     ws.register_temp("waiting_input", pa.Table.from_pandas(df, preserve_index=False))
     try:
         local = cfg.model_copy(update={"table": "waiting_input", "source": path})
-        return run_waiting(ws, local, write=False, temporary=True)
+        return waiting_frames(ws, local, temporary=True)
     finally:
         ws.unregister_temp("waiting_input")
