@@ -1,5 +1,8 @@
 """The dashboard's pages, one per capability, and what each shows.
 
+The pages, their titles and the step whose command produces their tables come from
+`caremap.core.manifest.PAGES`.
+
 A page lists the tables of its capability (by name prefix) and draws them with a specific
 builder (`caremap.app.views`) when one is registered, or generically: a chart of the first
 measure by the first dimension and a preview. A page whose tables are absent says which
@@ -22,6 +25,7 @@ from caremap.app.data import published_for
 from caremap.app.query import Filter, read_page
 from caremap.app.state import AppState
 from caremap.app.users import User
+from caremap.core.manifest import PAGES, run_hint
 
 Section = dict[str, Any]
 
@@ -39,64 +43,16 @@ class Capability:
         return name in self.exact or name.startswith(self.prefixes)
 
 
-CAPABILITIES: tuple[Capability, ...] = (
+CAPABILITIES: tuple[Capability, ...] = tuple(
     Capability(
-        "quality",
-        "Data and linkage quality",
-        "What was loaded, what was quarantined and why, and how well records link.",
-        "caremap link",
-        ("link_",),
-        ("person_link", "load_log"),
-    ),
-    Capability(
-        "needs",
-        "Needs by locality",
-        "Counts, rates and standardised rates with confidence intervals by area.",
-        "caremap needs",
-        ("needs_",),
-    ),
-    Capability(
-        "risk",
-        "Risk of emergency admission",
-        "Risk tiers, how well the model discriminates and calibrates, and caseloads.",
-        "caremap risk",
-        ("risk_",),
-    ),
-    Capability(
-        "network",
-        "Service network design",
-        "Which sites become centres, access and volumes, scenarios side by side.",
-        "caremap network",
-        ("network_",),
-    ),
-    Capability(
-        "standards",
-        "Service standards",
-        "Provider compliance with national service specifications.",
-        "caremap standards",
-        ("standards_",),
-    ),
-    Capability(
-        "budget",
-        "Pooled budgets",
-        "The four pots, allocation to localities, and budget against spend.",
-        "caremap budget",
-        ("budget_",),
-    ),
-    Capability(
-        "performance",
-        "Performance and variation",
-        "Statistical process control, funnel plots and league tables.",
-        "caremap performance",
-        ("performance_", "spc_", "funnel_"),
-    ),
-    Capability(
-        "waiting",
-        "Waiting lists",
-        "Backlog, the capacity needed to hit a target, and clearance forecasts.",
-        "caremap waiting",
-        ("waiting_",),
-    ),
+        p.slug,
+        p.title,
+        p.lede,
+        run_hint(p.step) if p.step else "",
+        p.prefixes,
+        p.exact,
+    )
+    for p in PAGES
 )
 BY_SLUG = {c.slug: c for c in CAPABILITIES}
 Builder = Callable[["PageContext"], list[Section]]

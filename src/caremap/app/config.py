@@ -27,4 +27,3 @@ class AppConfig(Config):
     max_query_chars: int = Field(4096, ge=256)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     cache_seconds: float = Field(300.0, ge=0)
-

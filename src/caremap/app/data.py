@@ -15,6 +15,7 @@ from caremap.app.catalog import TableInfo, visible_kinds
 from caremap.app.query import BadRequest, NotFound, Page, jsonable, parse_filters, read_page
 from caremap.app.state import AppState
 from caremap.app.users import User
+from caremap.core.manifest import run_hint
 
 CASELOAD_TABLES = ("risk_caseload",)
 AREA_TABLES = (("small_area", "area_code"), ("locality", "locality_code"), ("ics", "ics_code"))
@@ -135,7 +136,7 @@ def read_caseload(
         locality = user.locality_code
     info = caseload_table(st)
     if info is None:
-        raise NotFound("no caseload yet: run `caremap risk` to produce risk_caseload")
+        raise NotFound(f"no caseload yet: run `{run_hint('risk-score')}` to produce risk_caseload")
     page = _caseload_page(st, info, locality, limit, offset)
     audit.record(
         st.cursor(),

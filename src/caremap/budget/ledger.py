@@ -29,7 +29,6 @@ from caremap.core.sql import quote_str
 from caremap.core.workspace import Workspace
 
 
-
 class LedgerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -26,7 +26,6 @@ from caremap.core.workspace import Workspace
 from caremap.core.yamldoc import YamlDoc
 
 
-
 class Shift(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

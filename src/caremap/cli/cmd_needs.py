@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -12,8 +12,8 @@ from caremap.cli.common import (
     DemoContext,
     EngineOpt,
     WorkspaceOpt,
+    command,
     console,
-    demo_step,
     workspace,
 )
 from caremap.core.errors import InputError
@@ -59,119 +59,118 @@ ORDER BY indicator, area_code, period"""
     console.print(t)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command(
-        epilog="Examples:\n\n  caremap needs\n\n"
-        "  caremap needs --target-population 40000 -w region.duckdb\n\n"
-        "  caremap needs --locality-file localities.csv --config needs.yaml"
+@command(
+    epilog="Examples:\n\n  caremap needs\n\n"
+    "  caremap needs --target-population 40000 -w region.duckdb\n\n"
+    "  caremap needs --locality-file localities.csv --config needs.yaml"
+)
+def needs(
+    config: Annotated[
+        Path | None, typer.Option(help="YAML/JSON settings (see docs/needs.md).")
+    ] = None,
+    localities: Annotated[
+        Literal["auto", "build", "supplied"] | None,
+        typer.Option(help="auto (default), build, or supplied (use the given mapping)."),
+    ] = None,
+    locality_file: Annotated[
+        Path | None,
+        typer.Option(help="CSV mapping area_code -> locality_code[, locality_name]."),
+    ] = None,
+    target_population: Annotated[
+        int | None, typer.Option(help="People per built locality (default 50,000).")
+    ] = None,
+    confidence: Annotated[
+        str | None, typer.Option(help="Confidence levels, e.g. 0.95,0.998 (default).")
+    ] = None,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Joint needs assessment: localities, then rates, DSRs, ISRs and prevalence.
+
+    Builds localities of about 50,000 people from contiguous small areas within each
+    ICS (or uses a supplied mapping) and writes needs_locality_map,
+    needs_locality_summary, needs_indicator (one long table of counts, crude rates,
+    DSRs, ISRs and proportions with 95% and 99.8% limits by small area, locality, ICS
+    and region) and needs_unresolved (events whose residence was not found).
+    """
+    from caremap.core.config import load_config
+    from caremap.needs import NeedsConfig, run_needs
+
+    cfg = load_config(
+        NeedsConfig,
+        config,
+        localities=localities,
+        locality_file=locality_file,
+        target_population=target_population,
+        confidence=_levels(confidence) if confidence else None,
     )
-    def needs(
-        config: Annotated[
-            Path | None, typer.Option(help="YAML/JSON settings (see docs/needs.md).")
-        ] = None,
-        localities: Annotated[
-            str | None,
-            typer.Option(help="auto (default), build, or supplied (use the given mapping)."),
-        ] = None,
-        locality_file: Annotated[
-            Path | None,
-            typer.Option(help="CSV mapping area_code -> locality_code[, locality_name]."),
-        ] = None,
-        target_population: Annotated[
-            int | None, typer.Option(help="People per built locality (default 50,000).")
-        ] = None,
-        confidence: Annotated[
-            str | None, typer.Option(help="Confidence levels, e.g. 0.95,0.998 (default).")
-        ] = None,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """Joint needs assessment: localities, then rates, DSRs, ISRs and prevalence.
+    with workspace(ws_path, engine) as ws:
+        result = run_needs(ws, cfg)
+        _print_result(ws, result)
 
-        Builds localities of about 50,000 people from contiguous small areas within each
-        ICS (or uses a supplied mapping) and writes needs_locality_map,
-        needs_locality_summary, needs_indicator (one long table of counts, crude rates,
-        DSRs, ISRs and proportions with 95% and 99.8% limits by small area, locality, ICS
-        and region) and needs_unresolved (events whose residence was not found).
-        """
-        from caremap.needs import NeedsConfig, run_needs
 
-        cfg = NeedsConfig.load(
-            config,
-            localities=localities,
-            locality_file=locality_file,
-            target_population=target_population,
-            confidence=_levels(confidence) if confidence else None,
-        )
-        with workspace(ws_path, engine) as ws:
-            result = run_needs(ws, cfg)
-            _print_result(ws, result)
+@command(
+    epilog="Examples:\n\n"
+    "  caremap rates deaths.csv --area lsoa --count deaths --population pop "
+    "--age-band ageband --method dsr --out dsrs.csv\n\n"
+    "  caremap rates screening.csv --area practice --count screened "
+    "--population eligible --method proportion --confidence 0.95,0.998"
+)
+def rates(
+    file: Annotated[Path, typer.Argument(help="CSV of counts and populations.")],
+    area: Annotated[str, typer.Option(help="Column naming the area.")],
+    count: Annotated[str, typer.Option(help="Column of event counts (numerators).")],
+    population: Annotated[str, typer.Option(help="Column of populations (denominators).")],
+    age_band: Annotated[
+        str | None, typer.Option(help="Column of ESP 2013 age bands (dsr, isr).")
+    ] = None,
+    method: Annotated[
+        Literal["crude", "proportion", "dsr", "isr"],
+        typer.Option(help="crude, proportion, dsr or isr."),
+    ] = "crude",
+    confidence: Annotated[str, typer.Option(help="Confidence levels, comma-separated.")] = (
+        "0.95,0.998"
+    ),
+    by: Annotated[
+        list[str] | None, typer.Option(help="Extra grouping column (repeatable), e.g. year.")
+    ] = None,
+    multiplier: Annotated[
+        float | None, typer.Option(help="Per how many (default 100,000; 100 for %).")
+    ] = None,
+    standard: Annotated[
+        str | None, typer.Option(help="Column of standard populations (default ESP 2013).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the results to this CSV.")] = None,
+) -> None:
+    """PHE indicator statistics on any CSV: crude rates, proportions, DSRs and ISRs.
 
-    @app.command(
-        epilog="Examples:\n\n"
-        "  caremap rates deaths.csv --area lsoa --count deaths --population pop "
-        "--age-band ageband --method dsr --out dsrs.csv\n\n"
-        "  caremap rates screening.csv --area practice --count screened "
-        "--population eligible --method proportion --confidence 0.95,0.998"
+    The same methods as Fingertips and the PHEindicatormethods R package: Byar's limits
+    (exact Poisson below 10 events), Wilson score limits, DSRs on the European
+    Standard Population 2013 with Dobson limits (suppressed below 10 events), ISRs
+    against the rates of all rows in the file.
+    """
+    from caremap.core.config import load_config
+    from caremap.needs.rates import RatesConfig, rates_file
+
+    cfg = load_config(
+        RatesConfig,
+        area=area,
+        count=count,
+        population=population,
+        age_band=age_band,
+        method=method,
+        confidence=_levels(confidence),
+        by=by or [],
+        multiplier=multiplier,
+        standard=standard,
     )
-    def rates(
-        file: Annotated[Path, typer.Argument(help="CSV of counts and populations.")],
-        area: Annotated[str, typer.Option(help="Column naming the area.")],
-        count: Annotated[str, typer.Option(help="Column of event counts (numerators).")],
-        population: Annotated[str, typer.Option(help="Column of populations (denominators).")],
-        age_band: Annotated[
-            str | None, typer.Option(help="Column of ESP 2013 age bands (dsr, isr).")
-        ] = None,
-        method: Annotated[str, typer.Option(help="crude, proportion, dsr or isr.")] = "crude",
-        confidence: Annotated[str, typer.Option(help="Confidence levels, comma-separated.")] = (
-            "0.95,0.998"
-        ),
-        by: Annotated[
-            list[str] | None, typer.Option(help="Extra grouping column (repeatable), e.g. year.")
-        ] = None,
-        multiplier: Annotated[
-            float | None, typer.Option(help="Per how many (default 100,000; 100 for %).")
-        ] = None,
-        standard: Annotated[
-            str | None, typer.Option(help="Column of standard populations (default ESP 2013).")
-        ] = None,
-        out: Annotated[Path | None, typer.Option(help="Write the results to this CSV.")] = None,
-    ) -> None:
-        """PHE indicator statistics on any CSV: crude rates, proportions, DSRs and ISRs.
-
-        The same methods as Fingertips and the PHEindicatormethods R package: Byar's limits
-        (exact Poisson below 10 events), Wilson score limits, DSRs on the European
-        Standard Population 2013 with Dobson limits (suppressed below 10 events), ISRs
-        against the rates of all rows in the file.
-        """
-        from pydantic import ValidationError
-
-        from caremap.core.errors import ConfigError
-        from caremap.needs.rates import RatesConfig, rates_file
-
-        try:
-            cfg = RatesConfig(
-                area=area,
-                count=count,
-                population=population,
-                age_band=age_band,
-                method=method,
-                confidence=_levels(confidence),
-                by=by or [],
-                multiplier=multiplier,
-                standard=standard,
-            )
-        except ValidationError as e:
-            problems = [f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]
-            raise ConfigError("invalid options:\n  " + "\n  ".join(problems)) from None
-        result = rates_file(file, cfg, out)
-        if out is not None:
-            console.print(f"{len(result):,} rows written to {out}")
-        else:
-            typer.echo(result.to_csv(index=False), nl=False)
+    result = rates_file(file, cfg, out)
+    if out is not None:
+        console.print(f"{len(result):,} rows written to {out}")
+    else:
+        typer.echo(result.to_csv(index=False), nl=False)
 
 
-@demo_step(40, "needs")
 def demo_needs(ctx: DemoContext) -> None:
     """Localities and the needs indicators for the demo region."""
     from caremap.needs import NeedsConfig, run_needs

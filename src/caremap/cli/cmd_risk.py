@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
-from caremap.cli.common import DemoContext, EngineOpt, WorkspaceOpt, console, demo_step, workspace
+from caremap.cli.common import DemoContext, EngineOpt, WorkspaceOpt, command, console, workspace
 
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Risk configuration (YAML or JSON); see docs/risk.md."),
 ]
 ModelOpt = Annotated[
-    str | None, typer.Option("--model", help="lightgbm or logistic (default: from the config).")
+    Literal["auto", "lightgbm", "logistic"] | None,
+    typer.Option("--model", help="lightgbm or logistic (default: from the config)."),
 ]
 
 
 def _config(path: Path | None, model: str | None = None, **overrides):
-    from caremap.risk.config import RiskConfig
+    from caremap.core.config import load_config
+    from caremap.risk import RiskConfig
 
-    data = RiskConfig.load(path).model_dump() if path else {}
-    if model:
-        data["model"] = model
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    return RiskConfig.from_dict(data, source=str(path or "options"))
+    return load_config(RiskConfig, path, model=model, **overrides)
 
 
 def _metrics_table(result) -> Table:
@@ -71,131 +69,125 @@ def _tiers_table(result) -> Table:
     return t
 
 
-def register(app: typer.Typer) -> None:
-    risk = typer.Typer(
-        help="Risk stratification: who is most likely to need an emergency admission.",
-        no_args_is_help=True,
-    )
-    app.add_typer(risk, name="risk")
+@command(
+    epilog="Examples:\n\n  caremap risk train\n\n  caremap risk train --model logistic "
+    "--save model.json\n\n  caremap risk train -c risk.yaml -w region.duckdb"
+)
+def train(
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Also write the scoring model to this JSON file.")
+    ] = None,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Fit the logistic (PARR-style) and LightGBM models on year-1 features and year-2
+    outcomes, validate on year-2 features and year-3 outcomes, and write the model card
+    (risk_model_card) and metrics (risk_evaluation, risk_reliability)."""
+    from caremap.risk import registry, run_risk_train
 
-    @risk.command(
-        epilog="Examples:\n\n  caremap risk train\n\n  caremap risk train --model logistic "
-        "--save model.json\n\n  caremap risk train -c risk.yaml -w region.duckdb"
-    )
-    def train(
-        config: ConfigOpt = None,
-        model: ModelOpt = None,
-        save: Annotated[
-            Path | None, typer.Option(help="Also write the scoring model to this JSON file.")
-        ] = None,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """Fit the logistic (PARR-style) and LightGBM models on year-1 features and year-2
-        outcomes, validate on year-2 features and year-3 outcomes, and write the model card
-        (risk_model_card) and metrics (risk_evaluation, risk_reliability)."""
-        from caremap.risk import registry
-        from caremap.risk.train import train as run
-
-        cfg = _config(config, model)
-        with workspace(ws_path, engine) as ws:
-            result = run(ws, cfg)
-            if save:
-                registry.export(registry.load(ws, model_id=result.model_ids[result.primary]), save)
-        console.print(_metrics_table(result))
-        for note in result.notes:
-            console.print(f"note: {note}")
-        console.print(f"saved models: {', '.join(result.model_ids.values())} (* scores people)")
+    cfg = _config(config, model)
+    with workspace(ws_path, engine) as ws:
+        result = run_risk_train(ws, cfg)
         if save:
-            console.print(f"scoring model written to {save}")
+            registry.export(registry.load(ws, model_id=result.model_ids[result.primary]), save)
+    console.print(_metrics_table(result))
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(f"saved models: {', '.join(result.model_ids.values())} (* scores people)")
+    if save:
+        console.print(f"scoring model written to {save}")
 
-    @risk.command(
-        epilog="Examples:\n\n  caremap risk score\n\n  caremap risk score --model-file model.json "
-        "--index-date 2025-04-01 -w other.duckdb"
+
+@command(
+    epilog="Examples:\n\n  caremap risk score\n\n  caremap risk score --model-file model.json "
+    "--index-date 2025-04-01 -w other.duckdb"
+)
+def score(
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
+    model_file: Annotated[
+        Path | None,
+        typer.Option(help="Score with a model saved by `caremap risk train --save`."),
+    ] = None,
+    index_date: Annotated[
+        str | None,
+        typer.Option(help="Index date (YYYY-MM-DD); default: after the last activity."),
+    ] = None,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Score everyone alive at the index date; write risk_score (score, tier, top factors),
+    risk_tier_summary, risk_tier_locality and risk_caseload."""
+    from caremap.core.errors import ConfigError
+    from caremap.risk import registry, run_risk_score
+
+    try:
+        idx = date.fromisoformat(index_date) if index_date else None
+    except ValueError:
+        raise ConfigError(f"--index-date {index_date!r} is not a date (YYYY-MM-DD)") from None
+    cfg = _config(config, model, score_index=idx)
+    doc = registry.read_file(model_file) if model_file else None
+    with workspace(ws_path, engine) as ws:
+        result = run_risk_score(ws, cfg, model=doc)
+    console.print(_tiers_table(result))
+    console.print(
+        f"model {result.model_id}; {result.caseload:,} people on caseload lists "
+        "(risk_caseload; export with `caremap risk caseload`)"
     )
-    def score(
-        config: ConfigOpt = None,
-        model: ModelOpt = None,
-        model_file: Annotated[
-            Path | None,
-            typer.Option(help="Score with a model saved by `caremap risk train --save`."),
-        ] = None,
-        index_date: Annotated[
-            str | None,
-            typer.Option(help="Index date (YYYY-MM-DD); default: after the last activity."),
-        ] = None,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """Score everyone alive at the index date; write risk_score (score, tier, top factors),
-        risk_tier_summary, risk_tier_locality and risk_caseload."""
-        from caremap.core.errors import ConfigError
-        from caremap.risk import registry
-        from caremap.risk.score import score as run
 
-        try:
-            idx = date.fromisoformat(index_date) if index_date else None
-        except ValueError:
-            raise ConfigError(f"--index-date {index_date!r} is not a date (YYYY-MM-DD)") from None
-        cfg = _config(config, model, score_index=idx)
-        doc = registry.read_file(model_file) if model_file else None
-        with workspace(ws_path, engine) as ws:
-            result = run(ws, cfg, model=doc)
-        console.print(_tiers_table(result))
-        console.print(
-            f"model {result.model_id}; {result.caseload:,} people on caseload lists "
-            "(risk_caseload; export with `caremap risk caseload`)"
-        )
 
-    @risk.command(
-        epilog="Examples:\n\n  caremap risk caseload --locality L001 --out l001.csv\n\n"
-        "  caremap risk caseload --practice P00012 --out p12.csv"
-    )
-    def caseload(
-        out: Annotated[Path, typer.Option(help="CSV file to write.")],
-        locality: Annotated[str | None, typer.Option(help="Only this locality.")] = None,
-        practice: Annotated[str | None, typer.Option(help="Only this GP practice.")] = None,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """Write one locality's or practice's caseload list (highest risk first) to CSV.
+@command(
+    epilog="Examples:\n\n  caremap risk caseload --locality L001 --out l001.csv\n\n"
+    "  caremap risk caseload --practice P00012 --out p12.csv"
+)
+def caseload(
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    locality: Annotated[str | None, typer.Option(help="Only this locality.")] = None,
+    practice: Annotated[str | None, typer.Option(help="Only this GP practice.")] = None,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Write one locality's or practice's caseload list (highest risk first) to CSV.
 
-        The list holds caremap person ids, not names: the clinical team looks them up in
-        its own systems (see the person table, for roles allowed to see it)."""
-        import pyarrow.csv as pacsv
+    The list holds caremap person ids, not names: the clinical team looks them up in
+    its own systems (see the person table, for roles allowed to see it)."""
+    import pyarrow.csv as pacsv
 
-        from caremap.core.sql import quote_str
+    from caremap.core.sql import quote_str
 
-        where, order = [], "rank"
-        if locality:
-            where.append(f"locality_code = {quote_str(locality)}")
-            order = "rank_in_locality"
-        if practice:
-            where.append(f"practice_code = {quote_str(practice)}")
-            order = "rank_in_practice"
-        cond = ("WHERE " + " AND ".join(where)) if where else ""
-        with workspace(ws_path, engine, read_only=engine == "duckdb") as ws:
-            ws.require("risk_caseload")
-            t = ws.sql(f"SELECT * FROM risk_caseload {cond} ORDER BY {order}, person_id")
-        pacsv.write_csv(t, out)
-        console.print(f"{t.num_rows:,} people written to {out}")
+    where, order = [], "rank"
+    if locality:
+        where.append(f"locality_code = {quote_str(locality)}")
+        order = "rank_in_locality"
+    if practice:
+        where.append(f"practice_code = {quote_str(practice)}")
+        order = "rank_in_practice"
+    cond = ("WHERE " + " AND ".join(where)) if where else ""
+    with workspace(ws_path, engine, read_only=engine == "duckdb") as ws:
+        ws.require("risk_caseload")
+        t = ws.sql(f"SELECT * FROM risk_caseload {cond} ORDER BY {order}, person_id")
+    pacsv.write_csv(t, out)
+    console.print(f"{t.num_rows:,} people written to {out}")
 
-    @risk.command(
-        epilog="Examples:\n\n  caremap risk evaluate\n\n  caremap risk evaluate -w demo-output/caremap.duckdb"
-    )
-    def evaluate(
-        config: ConfigOpt = None,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """On a synthetic economy: our models beside the generator's true probabilities
-        (the best any model can do), on the validation year; writes risk_truth_evaluation."""
-        from caremap.risk.evaluation import evaluate_against_truth
 
-        cfg = _config(config)
-        with workspace(ws_path, engine) as ws:
-            cmp = evaluate_against_truth(ws, cfg)
-        console.print(_truth_table(cmp))
+@command(
+    epilog="Examples:\n\n  caremap risk evaluate\n\n  caremap risk evaluate -w demo-output/caremap.duckdb"
+)
+def evaluate(
+    config: ConfigOpt = None,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """On a synthetic economy: our models beside the generator's true probabilities
+    (the best any model can do), on the validation year; writes risk_truth_evaluation."""
+    from caremap.risk.evaluation import evaluate_against_truth
+
+    cfg = _config(config)
+    with workspace(ws_path, engine) as ws:
+        cmp = evaluate_against_truth(ws, cfg)
+    console.print(_truth_table(cmp))
 
 
 def _truth_table(cmp) -> Table:
@@ -228,20 +220,17 @@ def _truth_table(cmp) -> Table:
     return t
 
 
-@demo_step(50, "risk")
-def demo(ctx: DemoContext) -> None:
+def demo_risk(ctx: DemoContext) -> None:
     """Train, validate, score and (on synthetic data) compare with the true probabilities."""
-    from caremap.risk.config import RiskConfig
+    from caremap.risk import RiskConfig, run_risk_score, run_risk_train
     from caremap.risk.evaluation import TRUTH_TABLES, evaluate_against_truth
-    from caremap.risk.score import score
-    from caremap.risk.train import train
 
     if not (ctx.ws.has_table("person") and ctx.ws.has_table("person_link")):
         ctx.report("risk", "skipped: no linked record (person, person_link); run `caremap link`")
         return
     cfg = RiskConfig()
-    result = train(ctx.ws, cfg)
-    s = score(ctx.ws, cfg)
+    result = run_risk_train(ctx.ws, cfg)
+    s = run_risk_score(ctx.ws, cfg)
     ev = result.test()
     text = (
         f"{result.primary} AUROC {ev.auroc:.3f}, calibration slope {ev.calibration_slope:.2f} "

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from caremap.cli.common import DemoContext, EngineOpt, WorkspaceOpt, console, demo_step, workspace
+from caremap.cli.common import DemoContext, EngineOpt, WorkspaceOpt, command, console, workspace
 
 
 def _summary_table(ws) -> Table:
@@ -32,83 +32,83 @@ def _summary_table(ws) -> Table:
     return t
 
 
-def register(app: typer.Typer) -> None:
-    @app.command(
-        epilog="Examples:\n\n  caremap standards\n\n"
-        "  caremap standards --spec my_mtc.yaml --as-of 2025-04-01\n\n"
-        "  caremap standards --check --spec my_mtc.yaml\n\n"
-        "  caremap standards --config standards.yaml -w region.duckdb"
+@command(
+    epilog="Examples:\n\n  caremap standards\n\n"
+    "  caremap standards --spec my_mtc.yaml --as-of 2025-04-01\n\n"
+    "  caremap standards --check --spec my_mtc.yaml\n\n"
+    "  caremap standards --config standards.yaml -w region.duckdb"
+)
+def standards(
+    spec: Annotated[
+        list[Path] | None,
+        typer.Option("--spec", "-s", help="Specification YAML (repeat); default: shipped."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Standards configuration (YAML/JSON)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="End of the evidence period, YYYY-MM-DD (exclusive)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only validate the specifications, then stop.")
+    ] = False,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Check every provider against national service specifications, compute
+    risk-adjusted outcomes and flag nationally commissioned specialised activity.
+
+    Writes standards_criterion, standards_compliance, standards_site_summary,
+    standards_national, standards_outcome, standards_outcome_model,
+    standards_specialised_activity and standards_specialised_summary.
+    """
+    from caremap.core.config import load_config
+    from caremap.core.errors import ConfigError
+    from caremap.standards import StandardsConfig, run_standards
+    from caremap.standards.spec import load_specs
+
+    cfg = load_config(StandardsConfig, config)
+    if spec:
+        cfg.compliance.specs = list(spec)
+    if as_of:
+        try:
+            cfg.compliance.as_of = date.fromisoformat(as_of)
+        except ValueError:
+            raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    if check:
+        specs = load_specs(cfg.compliance.specs)
+        for s in specs:
+            console.print(f"{s.service} {s.version}: {len(s.criteria)} criteria, valid")
+        return
+    with workspace(ws_path, engine) as ws:
+        res = run_standards(ws, cfg)
+        console.print(_summary_table(ws))
+    c = res.compliance
+    console.print(
+        f"{c.assessments} assessments of {c.sites} sites to {c.as_of}: {c.met} met, "
+        f"{c.not_met} not met, {c.no_evidence} no evidence"
     )
-    def standards(
-        spec: Annotated[
-            list[Path] | None,
-            typer.Option("--spec", "-s", help="Specification YAML (repeat); default: shipped."),
-        ] = None,
-        config: Annotated[
-            Path | None,
-            typer.Option("--config", "-c", help="Standards configuration (YAML/JSON)."),
-        ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option(help="End of the evidence period, YYYY-MM-DD (exclusive)."),
-        ] = None,
-        check: Annotated[
-            bool, typer.Option("--check", help="Only validate the specifications, then stop.")
-        ] = False,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """Check every provider against national service specifications, compute
-        risk-adjusted outcomes and flag nationally commissioned specialised activity.
-
-        Writes standards_criterion, standards_compliance, standards_site_summary,
-        standards_national, standards_outcome, standards_outcome_model,
-        standards_specialised_activity and standards_specialised_summary.
-        """
-        from caremap.core.errors import ConfigError
-        from caremap.standards.step import StandardsConfig, load_standards_config, run_standards
-        from caremap.standards.spec import load_specs
-
-        cfg = load_standards_config(config) if config else StandardsConfig()
-        if spec:
-            cfg.compliance.specs = list(spec)
-        if as_of:
-            try:
-                cfg.compliance.as_of = date.fromisoformat(as_of)
-            except ValueError:
-                raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
-        if check:
-            specs = load_specs(cfg.compliance.specs)
-            for s in specs:
-                console.print(f"{s.service} {s.version}: {len(s.criteria)} criteria, valid")
-            return
-        with workspace(ws_path, engine) as ws:
-            res = run_standards(ws, cfg)
-            console.print(_summary_table(ws))
-        c = res.compliance
+    if res.outcomes:
+        o = res.outcomes
         console.print(
-            f"{c.assessments} assessments of {c.sites} sites to {c.as_of}: {c.met} met, "
-            f"{c.not_met} not met, {c.no_evidence} no evidence"
+            f"30-day trauma mortality: {o.patients:,} patients, {o.deaths:,} deaths, "
+            f"c-statistic {o.c_statistic:.2f}; {o.outliers_high} sites above the funnel"
         )
-        if res.outcomes:
-            o = res.outcomes
-            console.print(
-                f"30-day trauma mortality: {o.patients:,} patients, {o.deaths:,} deaths, "
-                f"c-statistic {o.c_statistic:.2f}; {o.outliers_high} sites above the funnel"
-            )
-        elif res.outcomes_skipped:
-            console.print(res.outcomes_skipped)
-        if res.specialised:
-            s = res.specialised
-            console.print(
-                f"specialised activity: {s.flagged:,} of {s.activity:,} records "
-                f"(£{s.flagged_cost:,.0f}) to the national pot"
-            )
+    elif res.outcomes_skipped:
+        console.print(res.outcomes_skipped)
+    if res.specialised:
+        s = res.specialised
+        console.print(
+            f"specialised activity: {s.flagged:,} of {s.activity:,} records "
+            f"(£{s.flagged_cost:,.0f}) to the national pot"
+        )
 
 
-@demo_step(70, "standards")
-def _demo(ctx: DemoContext) -> None:
-    from caremap.standards.step import StandardsConfig, run_standards
+def demo_standards(ctx: DemoContext) -> None:
+    """Compliance, outcomes and specialised activity; planted failures found."""
+    from caremap.standards import StandardsConfig, run_standards
 
     res = run_standards(ctx.ws, StandardsConfig())
     c = res.compliance

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from caremap.cli.common import DemoContext, EngineOpt, WorkspaceOpt, console, demo_step, workspace
+from caremap.cli.common import DemoContext, EngineOpt, WorkspaceOpt, command, console, workspace
 from caremap.core.errors import ConfigError
 
 
@@ -92,97 +92,86 @@ def _show(out: dict[str, pd.DataFrame]) -> None:
         console.print(t)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command(
-        epilog="Examples:\n\n"
-        "  caremap waiting                       (lists in the workspace's waiting_pathway)\n\n"
-        "  caremap waiting pathways.csv --group provider_code --group specialty\n\n"
-        "  caremap waiting --demand 30 --target-wait 52 --queue-size 1200 --capacity 27"
-    )
-    def waiting(
-        file: Annotated[Path | None, typer.Argument(help="CSV of RTT pathways.")] = None,
-        group: Annotated[list[str] | None, typer.Option(help="List key; repeatable.")] = None,
-        target_weeks: Annotated[float, typer.Option(help="Target wait in weeks.")] = 18,
-        scenarios: Annotated[str, typer.Option(help="Capacity multipliers.")] = (
-            "current=1,plus10=1.1,plus20=1.2"
-        ),
-        weeks: Annotated[int, typer.Option(help="Forecast horizon in weeks.")] = 104,
-        sims: Annotated[int, typer.Option(help="Simulations per scenario.")] = 200,
-        no_forecast: Annotated[bool, typer.Option("--no-forecast")] = False,
-        config: Annotated[Path | None, typer.Option(help="YAML/JSON WaitingConfig.")] = None,
-        demand: Annotated[
-            float | None, typer.Option(help="Calculator: referrals per week.")
-        ] = None,
-        target_wait: Annotated[float | None, typer.Option(help="Calculator: target wait.")] = None,
-        queue_size: Annotated[float | None, typer.Option(help="Calculator: list size.")] = None,
-        capacity: Annotated[
-            float | None, typer.Option(help="Calculator: removals per week.")
-        ] = None,
-        mean_wait: Annotated[float | None, typer.Option(help="Calculator: mean wait.")] = None,
-        factor: Annotated[float, typer.Option(help="Mean wait = target / factor.")] = 4,
-        time_to_target: Annotated[float, typer.Option(help="Weeks to reach the target.")] = 26,
-        out: Annotated[
-            Path | None, typer.Option(help="Folder for CSV results (CSV input).")
-        ] = None,
-        ws_path: WorkspaceOpt = None,
-        engine: EngineOpt = "duckdb",
-    ) -> None:
-        """Waiting lists: capacity needed to meet a target, and backlog clearance forecasts.
+@command(
+    epilog="Examples:\n\n"
+    "  caremap waiting                       (lists in the workspace's waiting_pathway)\n\n"
+    "  caremap waiting pathways.csv --group provider_code --group specialty\n\n"
+    "  caremap waiting --demand 30 --target-wait 52 --queue-size 1200 --capacity 27"
+)
+def waiting(
+    file: Annotated[Path | None, typer.Argument(help="CSV of RTT pathways.")] = None,
+    group: Annotated[list[str] | None, typer.Option(help="List key; repeatable.")] = None,
+    target_weeks: Annotated[float, typer.Option(help="Target wait in weeks.")] = 18,
+    scenarios: Annotated[str, typer.Option(help="Capacity multipliers.")] = (
+        "current=1,plus10=1.1,plus20=1.2"
+    ),
+    weeks: Annotated[int, typer.Option(help="Forecast horizon in weeks.")] = 104,
+    sims: Annotated[int, typer.Option(help="Simulations per scenario.")] = 200,
+    no_forecast: Annotated[bool, typer.Option("--no-forecast")] = False,
+    config: Annotated[Path | None, typer.Option(help="YAML/JSON WaitingConfig.")] = None,
+    demand: Annotated[float | None, typer.Option(help="Calculator: referrals per week.")] = None,
+    target_wait: Annotated[float | None, typer.Option(help="Calculator: target wait.")] = None,
+    queue_size: Annotated[float | None, typer.Option(help="Calculator: list size.")] = None,
+    capacity: Annotated[float | None, typer.Option(help="Calculator: removals per week.")] = None,
+    mean_wait: Annotated[float | None, typer.Option(help="Calculator: mean wait.")] = None,
+    factor: Annotated[float, typer.Option(help="Mean wait = target / factor.")] = 4,
+    time_to_target: Annotated[float, typer.Option(help="Weeks to reach the target.")] = 26,
+    out: Annotated[Path | None, typer.Option(help="Folder for CSV results (CSV input).")] = None,
+    ws_path: WorkspaceOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Waiting lists: capacity needed to meet a target, and backlog clearance forecasts.
 
-        With --demand and --target-wait it is a calculator of the queue relationships.
-        Otherwise it summarises every list (demand, capacity, size, waits, target queue
-        size, relief capacity, load, pressure) and simulates clearance under capacity
-        scenarios with uncertainty bands.
-        """
-        from caremap.waiting.step import WaitingConfig, run_waiting, waiting_csv
+    With --demand and --target-wait it is a calculator of the queue relationships.
+    Otherwise it summarises every list (demand, capacity, size, waits, target queue
+    size, relief capacity, load, pressure) and simulates clearance under capacity
+    scenarios with uncertainty bands.
+    """
+    from caremap.core.config import load_config
+    from caremap.waiting import WaitingConfig, run_waiting, waiting_csv
 
-        if demand is not None:
-            if target_wait is None:
-                raise ConfigError("the calculator needs --target-wait as well as --demand")
-            _calculator(
-                demand, target_wait, queue_size, capacity, mean_wait, factor, time_to_target
-            )
-            return
-        if config is not None:
-            from caremap.cli.cmd_performance import load_config
-
-            cfg = load_config(config, WaitingConfig)
-        else:
-            kw = dict(
-                target_weeks=target_weeks,
-                scenarios=_scenarios(scenarios),
-                weeks=weeks,
-                sims=sims,
-                forecast=not no_forecast,
-            )
-            if group:
-                kw["group"] = group
-            cfg = WaitingConfig(**kw)
-        if file is None:
-            with workspace(ws_path, engine) as ws:
-                res = run_waiting(ws, cfg)
-            _show(res)
-            console.print("wrote waiting_summary, waiting_forecast and waiting_clearance")
-            return
-        with tempfile.TemporaryDirectory() as tmp, workspace(Path(tmp) / "w.duckdb") as ws:
-            res = waiting_csv(str(file), cfg, ws)
+    if demand is not None:
+        if target_wait is None:
+            raise ConfigError("the calculator needs --target-wait as well as --demand")
+        _calculator(demand, target_wait, queue_size, capacity, mean_wait, factor, time_to_target)
+        return
+    if config is not None:
+        cfg = load_config(WaitingConfig, config)
+    else:
+        kw = dict(
+            target_weeks=target_weeks,
+            scenarios=_scenarios(scenarios),
+            weeks=weeks,
+            sims=sims,
+            forecast=not no_forecast,
+        )
+        if group:
+            kw["group"] = group
+        cfg = load_config(WaitingConfig, **kw)
+    if file is None:
+        with workspace(ws_path, engine) as ws:
+            res = run_waiting(ws, cfg).frames
         _show(res)
-        dest = out or file.parent
-        dest.mkdir(parents=True, exist_ok=True)
-        for name, frame in res.items():
-            frame.to_csv(dest / f"{file.stem}_{name}.csv", index=False)
-        console.print(f"wrote {', '.join(f'{file.stem}_{n}.csv' for n in res)} in {dest}")
+        console.print("wrote waiting_summary, waiting_forecast and waiting_clearance")
+        return
+    with tempfile.TemporaryDirectory() as tmp, workspace(Path(tmp) / "w.duckdb", create=True) as ws:
+        res = waiting_csv(str(file), cfg, ws)
+    _show(res)
+    dest = out or file.parent
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, frame in res.items():
+        frame.to_csv(dest / f"{file.stem}_{name}.csv", index=False)
+    console.print(f"wrote {', '.join(f'{file.stem}_{n}.csv' for n in res)} in {dest}")
 
 
-@demo_step(95, "waiting")
 def demo_waiting(ctx: DemoContext) -> None:
     """Summaries and clearance forecasts of every synthetic RTT list."""
-    from caremap.waiting.step import WaitingConfig, run_waiting
+    from caremap.waiting import WaitingConfig, run_waiting
 
     if not ctx.ws.has_table("waiting_pathway"):
         ctx.report("waiting", "no waiting_pathway table; skipped")
         return
-    res = run_waiting(ctx.ws, WaitingConfig(sims=100))
+    res = run_waiting(ctx.ws, WaitingConfig(sims=100)).frames
     s, c = res["waiting_summary"], res["waiting_clearance"]
     cur = c[c["scenario"] == "current"]
     ctx.report(

@@ -1,8 +1,9 @@
-"""What every caremap command shares: the workspace option, errors, progress and the demo.
+"""What every caremap command shares: the workspace option, output, progress and the demo.
 
-Commands live in ``caremap/cli/cmd_<name>.py``; each defines ``register(app)`` and may add
-steps to ``caremap demo`` with `demo_step`. `caremap.cli.main` discovers them, so a new
-capability adds its commands without editing any other file.
+Commands are plain module-level functions in ``caremap/cli/cmd_<name>.py``, marked with
+`command` (their examples); `caremap.cli.main` adds them to the CLI in the order of
+`caremap.core.manifest.COMMANDS`, and `caremap demo` runs each step's demo function named
+in `caremap.core.manifest.STEPS`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from caremap.core.workspace import Workspace, open_workspace
+from caremap.core.errors import WorkspaceError
+from caremap.core.workspace import DEFAULT_PATH, Workspace, open_workspace
 
 console = Console()
 err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -33,11 +37,45 @@ WorkspaceOpt = Annotated[
     ),
 ]
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="duckdb (default) or spark.", show_default=True)
+    Literal["duckdb", "spark"],
+    typer.Option("--engine", help="duckdb (default) or spark.", show_default=True),
 ]
 
 
-def workspace(path: Path | None, engine: str = "duckdb", read_only: bool = False) -> Workspace:
+def command(epilog: str = "") -> Callable[[F], F]:
+    """Mark a function as a CLI command with its examples (``epilog``); it is not registered
+    here: `caremap.cli.main` adds the commands that `caremap.core.manifest.COMMANDS` lists."""
+
+    def deco(fn: F) -> F:
+        fn.__cli_epilog__ = epilog  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+def workspace(
+    path: Path | None,
+    engine: str = "duckdb",
+    read_only: bool = False,
+    create: bool = False,
+) -> Workspace:
+    """Open the workspace at ``path`` (default: $CAREMAP_WORKSPACE or ./caremap.duckdb).
+
+    Only commands that load data (``create``) make a new workspace: any other command on a
+    path with no workspace says so and creates nothing.
+    """
+    if not create:
+        where = Path(
+            path
+            or os.environ.get("CAREMAP_WORKSPACE")
+            or (DEFAULT_PATH if engine == "duckdb" else "caremap-spark")
+        )
+        if not where.exists():
+            raise WorkspaceError(
+                f"no workspace at {where}; make one with `caremap demo`, `caremap synth` or "
+                "`caremap ingest`, or give its path with -w"
+            )
+        path = where
     return open_workspace(path, engine=engine, read_only=read_only)
 
 
@@ -56,40 +94,15 @@ def progress() -> Progress:
 
 @dataclass
 class DemoContext:
-    """Passed to each demo step: the open workspace, a scratch folder and the summary."""
+    """Passed to each step's demo function: the open workspace, a scratch folder and the
+    summary it adds its line to."""
 
     ws: Workspace
     work_dir: Path
     seed: int
     population: int
     summary: list[tuple[str, str]] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
 
     def report(self, step: str, text: str) -> None:
         self.summary.append((step, text))
         console.print(f"[bold green]{step}[/]: {text}")
-
-
-@dataclass(frozen=True)
-class DemoStep:
-    order: int
-    name: str
-    fn: Callable[[DemoContext], None]
-
-
-DEMO_STEPS: dict[str, DemoStep] = {}
-
-
-def demo_step(order: int, name: str):
-    """Add ``fn(ctx: DemoContext)`` to `caremap demo` (synth is 10, ingest 20, link 30,
-    needs 40, risk 50, network 60, standards 70, budget 80, performance 90, waiting 95)."""
-
-    def deco(fn: Callable[[DemoContext], None]):
-        DEMO_STEPS[name] = DemoStep(order, name, fn)
-        return fn
-
-    return deco
-
-
-# The app registers how to serve a workspace; `caremap demo` calls it last.
-SERVE_HOOKS: list[Callable[[Path, int], None]] = []

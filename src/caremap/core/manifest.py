@@ -12,7 +12,9 @@ so ``core`` stays below every capability.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -229,8 +231,13 @@ STEPS: tuple[Step, ...] = (
         "caremap performance",
         "caremap.performance:run_performance",
         "caremap.performance:PerformanceConfig",
-        produces=("funnel_unit", "funnel_summary", "spc_point", "spc_summary",
-                  "performance_best_practice"),  # fmt: skip
+        produces=(
+            "funnel_unit",
+            "funnel_summary",
+            "spc_point",
+            "spc_summary",
+            "performance_best_practice",
+        ),
         requires=("hub_performance_month",),
         after=("synth",),
         demo="caremap.cli.cmd_performance:demo_performance",
@@ -354,6 +361,20 @@ def producer_of(table: str) -> str | None:
     return None
 
 
+def run_hint(step: str) -> str:
+    """The command line that produces a step's tables, with the earlier steps of the same
+    capability it needs (``caremap risk train && caremap risk score``)."""
+    s = STEP_BY_NAME[step]
+    before = [run_hint(a) for a in s.after if STEP_BY_NAME[a].capability == s.capability]
+    return " && ".join([*before, s.command])
+
+
 def demo_steps() -> list[Step]:
     """The steps `caremap demo` runs after synthesising and ingesting, in order."""
     return sorted((s for s in STEPS if s.demo), key=lambda s: s.demo_order or 0)
+
+
+def resolve(dotted: str) -> Any:
+    """The object a manifest path ``module:attribute`` names (imported when asked for)."""
+    module, _, attr = dotted.partition(":")
+    return getattr(importlib.import_module(module), attr)

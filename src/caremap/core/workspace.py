@@ -31,6 +31,7 @@ from caremap.core.manifest import producer_of
 DEFAULT_PATH = "caremap.duckdb"
 ENGINES = ("duckdb", "spark")
 
+
 def default_memory_limit() -> str:
     return os.environ.get("CAREMAP_MEMORY_LIMIT", "4GB")
 

@@ -27,8 +27,8 @@ import pyarrow.parquet as pq
 from caremap.core.errors import InputError
 from caremap.core.workspace import open_workspace
 from caremap.link.config import FileLinkConfig
-from caremap.link.prepare import RAW_COLUMNS, prepare_sql, register_names
 from caremap.link.linkage import RULE_TEXT, run_linkage
+from caremap.link.prepare import RAW_COLUMNS, prepare_sql, register_names
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
 

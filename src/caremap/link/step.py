@@ -25,6 +25,7 @@ from caremap.core.errors import ConfigError, WorkspaceError
 from caremap.core.result import StepResult
 from caremap.core.workspace import Workspace
 from caremap.link.config import LinkConfig
+from caremap.link.linkage import run_linkage
 from caremap.link.mpi import (
     ASSIGNMENT_VIEW,
     person_link_full_sql,
@@ -33,7 +34,6 @@ from caremap.link.mpi import (
 )
 from caremap.link.prepare import prepare_sql, register_names, source_record_relation
 from caremap.link.quality import write_quality
-from caremap.link.linkage import run_linkage
 from caremap.link.splink_engine import SPLINK_VERSION, Evidence, TrainedModel
 
 MODEL_TABLE = "link_model"

@@ -25,4 +25,3 @@ class NetworkConfig(Config):
     forced_closed: list[str] = Field(default_factory=list)
     triage: TriageConfig = Field(default_factory=TriageConfig)
     time_limit: float = Field(120.0, gt=0)
-

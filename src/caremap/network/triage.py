@@ -21,7 +21,6 @@ import numpy as np
 from pydantic import Field
 
 from caremap.core.config import Config
-
 from caremap.network.outcome import OutcomeModel
 
 POLICIES = ("nearest", "right_place")

@@ -22,7 +22,6 @@ from caremap.core.stats.intervals import byars, wilson
 from caremap.core.workspace import Workspace
 
 
-
 class FunnelConfig(Config):
     """One funnel (or one per ``by`` value): columns, method and flagging rules."""
 

@@ -10,11 +10,11 @@ Reads ``hub_performance_month``; writes ``funnel_unit``/``funnel_summary`` (sour
 from __future__ import annotations
 
 import pandas as pd
+
 from caremap.core.workspace import Workspace
 from caremap.performance.config import PerformanceConfig
 from caremap.performance.funnel import FunnelConfig, funnel_frame
 from caremap.performance.spc import POINT_COLUMNS, SpcConfig, spc_frame, write_results
-
 
 # indicator -> (numerator, denominator, higher is better)
 INDICATORS = {
@@ -37,7 +37,9 @@ def site_indicators_sql(cfg: PerformanceConfig, level: str = "site_code") -> str
     return " UNION ALL ".join(parts)
 
 
-def _funnels(df: pd.DataFrame, cfg: PerformanceConfig, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _funnels(
+    df: pd.DataFrame, cfg: PerformanceConfig, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     units, summaries = [], []
     for ind, (_, _, better) in INDICATORS.items():
         sub = df[(df["indicator"] == ind) & (df["denominator"] > 0)]

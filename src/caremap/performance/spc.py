@@ -21,7 +21,6 @@ from caremap.core.stats import spc as S
 from caremap.core.workspace import Workspace
 
 
-
 class SpcConfig(Config):
     """What to chart and how (loadable from YAML/JSON)."""
 

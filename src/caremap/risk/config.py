@@ -10,7 +10,6 @@ document at once and raises a `ConfigError` that lists every problem.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -90,7 +89,6 @@ class LightGBMConfig(BaseModel):
 
 class RiskConfig(Config):
     """A risk-stratification run. Dates are the first day of the outcome year."""
-
 
     train_index: date = date(2023, 4, 1)
     test_index: date = date(2024, 4, 1)

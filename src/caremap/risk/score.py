@@ -33,8 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from caremap.core.errors import WorkspaceError
-from caremap.core.sql import quote_str
 from caremap.core.result import StepResult
+from caremap.core.sql import quote_str
 from caremap.core.workspace import Workspace
 from caremap.risk import registry
 from caremap.risk.config import FeatureConfig, RiskConfig

@@ -65,8 +65,6 @@ def require_inputs(ws: Workspace) -> None:
         )
 
 
-
-
 TABLES = (
     "risk_features_train",
     "risk_features_test",

@@ -29,7 +29,6 @@ from caremap.core.stats import funnel
 from caremap.core.stats.intervals import isr
 from caremap.core.workspace import Workspace
 
-
 INDICATOR = "trauma_30d_mortality"
 FEATURES = (
     "intercept",

@@ -26,7 +26,6 @@ from caremap.core.sql import in_list, quote_str
 from caremap.core.workspace import Workspace
 from caremap.core.yamldoc import YamlDoc
 
-
 CODE = r"^[A-Z0-9]+$"
 
 

@@ -9,19 +9,18 @@ per-list aggregation is SQL run on the engine; only the small aggregates come in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from caremap.core.errors import ConfigError, InputError
 from caremap.core.result import StepResult
 from caremap.core.workspace import Workspace
 from caremap.waiting import queue as Q
 from caremap.waiting.config import WaitingConfig
 from caremap.waiting.simulate import SimulationConfig, simulate_lists
-
 
 PRIORITY_ORDER = ["P1", "urgent", "P2", "P3", "P4", "routine"]
 
