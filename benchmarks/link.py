@@ -35,14 +35,14 @@ def _copy(path: Path, name: str) -> Path:
 def run_method(method: str, ws_path: str) -> dict:
     """One method on one workspace (run in its own process for clean timings)."""
     from caremap.core.workspace import open_workspace
-    from caremap.link import LinkConfig, evaluate_assignment, link_workspace
+    from caremap.link import LinkConfig, evaluate_assignment, run_link
     from link_baselines import deterministic_baseline, plain_splink
 
     with open_workspace(ws_path, memory_limit="2GB") as ws:
         n = ws.row_count("source_record")
         t = time.perf_counter()
         if method == "ours":
-            link_workspace(ws, LinkConfig(memory_limit="1800MB"))
+            run_link(ws, LinkConfig(memory_limit="1800MB"))
             table, col = "person_link", "person_id"
         elif method in ("splink", "splink_large"):
             plain_splink(ws, memory_limit="1800MB", large=method == "splink_large")

@@ -65,8 +65,9 @@ def main() -> None:
     from caremap.risk.config import RiskConfig
     from caremap.risk.evaluation import evaluate_against_truth
     from caremap.risk.metrics import evaluate
-    from caremap.risk.score import score
-    from caremap.risk.train import fetch, train
+    from caremap.risk.score import run_risk_score as score
+    from caremap.risk.train import fetch
+    from caremap.risk.train import run_risk_train as train
 
     extracts = args.work / f"extracts-{args.population}-{args.seed}"
     if not (extracts / "truth" / "risk.parquet").exists():

@@ -7,10 +7,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from caremap.budget import BudgetConfig, run_budget
 from caremap.budget.allocate import AllocationConfig
 from caremap.budget.ledger import LedgerConfig
-from caremap.budget.step import BudgetConfig, load_budget_config, run_budget
 from caremap.budget.scenario import Scenario, Shift
+from caremap.core.config import load_config
 from caremap.core.errors import ConfigError
 
 from .budget_helpers import activity_table, contracts, line_table, specialised
@@ -176,7 +177,7 @@ def test_config_file_errors_name_line_and_field(tmp_path):
     p.write_text("allocation:\n  growth: 0.03\n  pot_shares: {primary_care: 1}\n"
                  "ledger:\n  run_rate_months: 40\n")  # fmt: skip
     with pytest.raises(ConfigError) as e:
-        load_budget_config(p)
+        load_config(BudgetConfig, p)
     msg = str(e.value)
     assert "line 3, field allocation.pot_shares" in msg
     assert "line 5, field ledger.run_rate_months" in msg

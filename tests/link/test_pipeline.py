@@ -1,4 +1,4 @@
-"""`link_workspace` on the small synthetic economy: contract, accuracy, incremental, failure."""
+"""`run_link` on the small synthetic economy: contract, accuracy, incremental, failure."""
 
 import shutil
 
@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from caremap.core.workspace import open_workspace
-from caremap.link import LinkConfig, evaluate_against_truth, link_workspace
+from caremap.link import LinkConfig, evaluate_against_truth, run_link
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ def linked(economy_ws_path, tmp_path_factory):
     # Hold the ambulance extract back: it arrives later, for the incremental run.
     ws.create_table_as("test_held", f"SELECT * FROM source_record WHERE {HELD}")
     ws.delete_where("source_record", HELD)
-    result = link_workspace(ws, LinkConfig())
+    result = run_link(ws, LinkConfig())
     yield ws, result
     ws.close()
 
@@ -84,7 +84,7 @@ def test_incremental_keeps_person_ids_and_links_new_records(linked):
     ws, _ = linked
     before = ws.sql("SELECT * FROM person_link ORDER BY source_system, record_id")
     ws.insert_select("source_record", "SELECT * FROM test_held")
-    inc = link_workspace(ws, LinkConfig(incremental=True))
+    inc = run_link(ws, LinkConfig(incremental=True))
     assert inc.incremental and inc.new_records == ws.row_count("test_held")
     after = ws.sql(
         "SELECT * FROM person_link WHERE source_system <> 'ambulance' "
@@ -122,9 +122,9 @@ def test_failed_run_leaves_the_index_untouched(linked, monkeypatch):
 
     monkeypatch.setattr("caremap.link.step.run_linkage", boom)
     with pytest.raises(RuntimeError):
-        link_workspace(ws, LinkConfig(incremental=True))
+        run_link(ws, LinkConfig(incremental=True))
     with pytest.raises(RuntimeError):
-        link_workspace(ws, LinkConfig())
+        run_link(ws, LinkConfig())
     assert ws.sql("SELECT * FROM person_link ORDER BY source_system, record_id").equals(before)
     assert ws.row_count("link_input") == n_input
     ws.delete_where("source_record", "record_id LIKE 'new-%'")
@@ -134,16 +134,16 @@ def test_empty_or_missing_source_record(ws):
     from caremap.core.errors import WorkspaceError
 
     with pytest.raises(WorkspaceError, match="source_record"):
-        link_workspace(ws, LinkConfig())
+        run_link(ws, LinkConfig())
     ws.write_table("source_record", pa.table({"source_system": pa.array([], pa.string())}))
     with pytest.raises(WorkspaceError, match="empty"):
-        link_workspace(ws, LinkConfig())
+        run_link(ws, LinkConfig())
 
 
 def test_full_rerun_keeps_person_ids(linked):
     ws, _ = linked
     before = ws.sql("SELECT source_system, record_id, person_id FROM person_link")
-    link_workspace(ws, LinkConfig())
+    run_link(ws, LinkConfig())
     ws.register_temp("before_ids", before)
     changed = ws.scalar(
         "SELECT count(*) FROM person_link p JOIN before_ids b USING (source_system, record_id) "

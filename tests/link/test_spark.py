@@ -3,7 +3,7 @@
 import pytest
 
 from caremap.core.workspace import open_workspace
-from caremap.link import LinkConfig, link_workspace
+from caremap.link import LinkConfig, run_link
 from caremap.link.step import save_model
 
 pytestmark = pytest.mark.engine
@@ -28,14 +28,14 @@ def test_spark_agrees_with_duckdb(economy_ws_path, tmp_path):
     duck = open_workspace(tmp_path / "duck.duckdb", memory_limit="1GB")
     duck.write_table("source_record", records)
     duck.write_table("postcode", postcodes)
-    link_workspace(duck, LinkConfig())
+    run_link(duck, LinkConfig())
     model = tmp_path / "model.json"
     save_model(duck, model)
 
     spark = open_workspace(tmp_path / "spark", engine="spark")
     spark.write_table("source_record", records)
     spark.write_table("postcode", postcodes)
-    result = link_workspace(spark, LinkConfig(model_path=str(model)))
+    result = run_link(spark, LinkConfig(model_path=str(model)))
     assert result.records == records.num_rows
     assert _partition(spark) == _partition(duck)
     golden = spark.sql("SELECT count(*) AS n, count(area_code) AS a FROM person").to_pylist()[0]

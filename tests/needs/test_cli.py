@@ -54,9 +54,10 @@ def test_needs_command_on_a_workspace(tiny_ws_path, tmp_path, capsys):
 
 def test_demo_step_runs_and_reports(tiny_ws_path, tmp_path):
     from caremap.cli.cmd_needs import demo_needs
-    from caremap.cli.common import DEMO_STEPS, DemoContext
+    from caremap.cli.common import DemoContext
+    from caremap.core.manifest import STEP_BY_NAME
 
-    assert DEMO_STEPS["needs"].order == 40
+    assert STEP_BY_NAME["needs"].demo_order == 40
     with open_workspace(tiny_ws_path) as ws:
         ctx = DemoContext(ws=ws, work_dir=tmp_path, seed=1, population=1_000)
         demo_needs(ctx)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from caremap.core.config import load_config
 from caremap.core.errors import InputError, WorkspaceError
 from caremap.core.stats import byars, wilson
 from caremap.needs import NeedsConfig, run_needs
@@ -148,7 +149,7 @@ def test_config_lists_every_problem(tmp_path):
     f = tmp_path / "needs.yaml"
     f.write_text("target_population: -5\nindicators: [nonsense]\ncolour: red\n")
     with pytest.raises(ConfigError) as e:
-        NeedsConfig.load(f)
+        load_config(NeedsConfig, f)
     msg = str(e.value)
     assert "target_population" in msg and "indicators" in msg and "colour" in msg
 

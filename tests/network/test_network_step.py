@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 def test_scenarios_written(economy_ws):
     sites = economy_ws.df("SELECT site_code FROM site WHERE site_type = 'acute_hospital'").site_code
-    df = run_network(economy_ws, NetworkConfig(max_p=2, proposal=[sites.iloc[-1]]))
+    df = run_network(economy_ws, NetworkConfig(max_p=2, proposal=[sites.iloc[-1]])).scenarios
     for t in TABLES:
         assert economy_ws.has_table(t), t
     names = df.scenario.tolist()

@@ -6,8 +6,8 @@ import pyarrow as pa
 import pytest
 
 from caremap.core import schema
+from caremap.performance import PerformanceConfig, run_performance
 from caremap.performance.evaluation import detection
-from caremap.performance.hubs import HubConfig, run_hubs
 from caremap.synth.ext_performance import hub_performance
 from caremap.synth.extensions import SynthContext
 
@@ -70,7 +70,7 @@ def test_returns_match_the_data_model(tables):
 def test_detection_of_planted_outliers(ws, tables):
     ws.write_table("hub_performance_month", tables["hub_performance_month"])
     ws.write_table("truth.performance_outlier", tables["truth.performance_outlier"])
-    out = run_hubs(ws, HubConfig(rank_simulations=200))
+    out = run_performance(ws, PerformanceConfig(rank_simulations=200)).frames
     d = detection(ws)
     planted, found = d["planted"].sum(), d["detected"].sum()
     # measured: 21 planted, all found, no false positives (seed 11); allow some slack

@@ -1,4 +1,4 @@
-"""`spc_frame` and `run_spc`: validation, grouping, rebasing, trial limits and summaries."""
+"""`spc_frame` and `spc_table`: validation, grouping, rebasing, trial limits and summaries."""
 
 import warnings
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from caremap.core.errors import ConfigError, InputError
-from caremap.performance.spc import SpcConfig, SpcStepConfig, run_spc, spc_frame
+from caremap.performance.spc import SpcConfig, SpcStepConfig, spc_frame, spc_table
 
 pytestmark = pytest.mark.unit
 
@@ -85,11 +85,11 @@ def test_p_chart_with_laney():
     assert (pts["lpl"] >= 0).all() and (pts["upl"] <= 1).all()
 
 
-def test_run_spc_replaces_only_its_source(ws):
+def test_spc_table_replaces_only_its_source(ws):
     ws.write_table("m", _frame())
     ws.write_table("m1", _frame(groups=("a",)))
-    run_spc(ws, SpcStepConfig(table="m", date="d", value="v", group=["g"], source="one"))
-    run_spc(ws, SpcStepConfig(table="m1", date="d", value="v", source="two"))
-    run_spc(ws, SpcStepConfig(table="m", date="d", value="v", group=["g"], source="one"))
+    spc_table(ws, SpcStepConfig(table="m", date="d", value="v", group=["g"], source="one"))
+    spc_table(ws, SpcStepConfig(table="m1", date="d", value="v", source="two"))
+    spc_table(ws, SpcStepConfig(table="m", date="d", value="v", group=["g"], source="one"))
     got = ws.df("SELECT source, count(*) AS n FROM spc_summary GROUP BY 1 ORDER BY 1")
     assert got.to_dict("list") == {"source": ["one", "two"], "n": [2, 1]}

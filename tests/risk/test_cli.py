@@ -61,7 +61,7 @@ def test_user_errors_print_one_line(ws_path, tmp_path, capsys):
 
 
 def test_demo_step(ws_path, tmp_path):
-    from caremap.cli.cmd_risk import demo
+    from caremap.cli.cmd_risk import demo_risk as demo
     from caremap.cli.common import DemoContext
 
     with open_workspace(ws_path, memory_limit="1GB") as ws:

@@ -6,7 +6,9 @@ that this test does not depend on linkage quality.
 
 import pytest
 
-from caremap.risk import RiskConfig, score, train
+from caremap.risk import RiskConfig
+from caremap.risk import run_risk_score as score
+from caremap.risk import run_risk_train as train
 from caremap.risk.evaluation import evaluate_against_truth
 
 from .linked import link_from_truth

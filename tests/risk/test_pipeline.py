@@ -4,9 +4,12 @@ import json
 
 import pytest
 
+from caremap.core.config import load_config
 from caremap.core.errors import ConfigError, InputError, WorkspaceError
 from caremap.core.workspace import open_workspace
-from caremap.risk import RiskConfig, registry, score, train
+from caremap.risk import RiskConfig, registry
+from caremap.risk import run_risk_score as score
+from caremap.risk import run_risk_train as train
 from caremap.risk.evaluation import evaluate_against_truth
 
 from . import toy
@@ -159,15 +162,15 @@ def test_config_reports_every_problem(tmp_path):
         "tiers: [{name: a, top_share: 0.5}, {name: b, top_share: 0.2}]\nbogus: 1\n"
     )
     with pytest.raises(ConfigError) as err:
-        RiskConfig.load(p)
+        load_config(RiskConfig, p)
     msg = str(err.value)
     assert "model" in msg and "bogus" in msg
     p.write_text("train_index: 2024-04-01\ntest_index: 2023-04-01\ncaseload_tiers: [top]\n")
     with pytest.raises(ConfigError) as err:
-        RiskConfig.load(p)
+        load_config(RiskConfig, p)
     assert "test_index must be after" in str(err.value) and "unknown tier" in str(err.value)
     with pytest.raises(ConfigError, match="no such config"):
-        RiskConfig.load(tmp_path / "nope.yaml")
+        load_config(RiskConfig, tmp_path / "nope.yaml")
     (tmp_path / "m.json").write_text("{}")
     with pytest.raises(InputError, match="missing kind"):
         registry.read_file(tmp_path / "m.json")

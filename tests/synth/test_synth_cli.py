@@ -7,6 +7,7 @@ import json
 import pytest
 
 from caremap.cli.main import main
+from caremap.core.config import load_config, validate_config
 from caremap.core.errors import ConfigError, InputError
 from caremap.synth import SynthConfig, generate
 
@@ -39,14 +40,14 @@ def test_no_ingest_and_a_yaml_config(tmp_path):
                  "--config", str(cfg)])  # fmt: skip
     assert code == 0
     assert not (tmp_path / "caremap.duckdb").exists()
-    assert SynthConfig.from_file(cfg).noise.nhs_digit_typo == 0.0
+    assert load_config(SynthConfig, cfg).noise.nhs_digit_typo == 0.0
 
 
 def test_bad_settings_are_all_reported(tmp_path, capsys):
     cfg = tmp_path / "bad.json"
     cfg.write_text(json.dumps({"area_size": 1, "noise": {"junk_dob": 2}, "colour": "red"}))
     with pytest.raises(ConfigError) as err:
-        SynthConfig.from_file(cfg)
+        load_config(SynthConfig, cfg)
     msg = str(err.value)
     assert "area_size" in msg and "junk_dob" in msg and "colour" in msg
     assert main(["synth", "-p", "500", "-o", str(tmp_path / "y"), "--config", str(cfg)]) == 2
@@ -59,11 +60,11 @@ def test_bad_settings_are_all_reported(tmp_path, capsys):
 
 
 def test_partial_per_system_rates_keep_the_defaults_and_bad_ones_are_named():
-    cfg = SynthConfig.parse({"noise": {"missing_nhs_number": {"ae": 0.2}}})
+    cfg = validate_config(SynthConfig, {"noise": {"missing_nhs_number": {"ae": 0.2}}})
     assert cfg.noise.missing_nhs_number["ae"] == 0.2
     assert cfg.noise.missing_nhs_number["gp"] == 0.002
     with pytest.raises(ConfigError) as err:
-        SynthConfig.parse({"noise": {"nickname": {"pharmacy": 0.1, "gp": 2}}})
+        validate_config(SynthConfig, {"noise": {"nickname": {"pharmacy": 0.1, "gp": 2}}})
     assert "pharmacy" in str(err.value) and "gp" in str(err.value)
     schema = SynthConfig.model_json_schema()
     assert "noise" in schema["properties"]

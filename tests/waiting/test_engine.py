@@ -7,7 +7,7 @@ import pytest
 
 from caremap.core.workspace import open_workspace
 from caremap.synth.ext_waiting import waiting_pathways
-from caremap.waiting.step import WaitingConfig, run_waiting
+from caremap.waiting.step import WaitingConfig, waiting_frames
 
 from .test_step import _ctx
 
@@ -22,7 +22,7 @@ def test_summary_agrees(tmp_path):
         with open_workspace(path, engine=engine) as ws:
             ws.write_table("waiting_pathway", table)
             got[engine] = (
-                run_waiting(ws, cfg, write=False)["waiting_summary"]
+                waiting_frames(ws, cfg)["waiting_summary"]
                 .sort_values("list")
                 .reset_index(drop=True)
             )

@@ -84,7 +84,7 @@ def test_run_waiting_writes_tables(ws, pathways):
     assert (s["target_queue_size"] == s["demand"] * 18 / 4).all()
     f = ws.df("SELECT * FROM waiting_forecast")
     assert len(f) == 20 * 3 * 26
-    assert set(out) == {"waiting_summary", "waiting_forecast", "waiting_clearance"}
+    assert set(out.tables) == {"waiting_summary", "waiting_forecast", "waiting_clearance"}
 
 
 def test_missing_table_names_the_command(ws):

@@ -115,7 +115,7 @@ def user_list(ws_path: WorkspaceOpt = None) -> None:
     """List active users and their roles."""
     from caremap.app.users import list_users
 
-    with workspace(ws_path) as ws:
+    with workspace(ws_path, must_exist=True) as ws:
         for u in list_users(ws.cursor()):
             console.print(f"{u.username}\t{u.role}\t{u.locality_code or ''}")
 
@@ -127,7 +127,7 @@ def user_disable(
     """Disable a user: their sessions stop working at once."""
     from caremap.app.users import disable_user
 
-    with workspace(ws_path) as ws:
+    with workspace(ws_path, must_exist=True) as ws:
         if not disable_user(ws.cursor(), username):
             raise InputError(f"no user {username!r}", field="username")
     console.print(f"user {username} disabled")

@@ -58,7 +58,7 @@ def demo(
     timings.append(("synth", time.perf_counter() - t0))
     console.print(f"[bold green]synth[/]: {population:,} people, seed {seed} -> {extracts}")
 
-    with workspace(ws_path, create=True) as ws:
+    with workspace(ws_path) as ws:
         t0 = time.perf_counter()
         reports = ingest_path(ws, extracts)
         timings.append(("ingest", time.perf_counter() - t0))

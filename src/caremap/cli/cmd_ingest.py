@@ -63,7 +63,7 @@ def ingest(
     """
     from caremap.core.ingest import ingest_path
 
-    with workspace(ws_path, engine, create=True) as ws, progress() as bar:
+    with workspace(ws_path, engine) as ws, progress() as bar:
         task = bar.add_task("ingesting", total=None)
 
         def tick(name: str, i: int, n: int) -> None:

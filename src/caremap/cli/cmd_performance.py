@@ -148,7 +148,7 @@ def spc(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if table:
-            with workspace(ws_path, engine) as ws:
+            with workspace(ws_path, engine, must_exist=True) as ws:
                 points, summary, notes = spc_table(ws, cfg)
         else:
             df = read_csv(file)
@@ -261,7 +261,7 @@ def funnel(
         "options",
     )
     if table:
-        with workspace(ws_path, engine) as ws:
+        with workspace(ws_path, engine, must_exist=True) as ws:
             units, summary = funnel_table(ws, cfg)
     else:
         units, summary = funnel_frame(read_csv(file), cfg, file=str(file))
@@ -319,7 +319,7 @@ def performance(
     from caremap.performance import PerformanceConfig, run_performance
 
     cfg = load_config(PerformanceConfig, config, flag_limit=limit, fdr=fdr, adjustment=adjust)
-    with workspace(ws_path, engine) as ws:
+    with workspace(ws_path, engine, must_exist=True) as ws:
         res = run_performance(ws, cfg).frames
     _print_summary(
         res["funnel_summary"],

@@ -69,7 +69,7 @@ def synth(
     from caremap.cli.cmd_ingest import print_reports
     from caremap.core.ingest import ingest_path
 
-    with workspace(ws_path, engine, create=True) as ws, progress() as bar:
+    with workspace(ws_path, engine) as ws, progress() as bar:
         task = bar.add_task("ingesting", total=None)
 
         def tick(name: str, i: int, n: int) -> None:

@@ -154,7 +154,7 @@ def waiting(
         _show(res)
         console.print("wrote waiting_summary, waiting_forecast and waiting_clearance")
         return
-    with tempfile.TemporaryDirectory() as tmp, workspace(Path(tmp) / "w.duckdb", create=True) as ws:
+    with tempfile.TemporaryDirectory() as tmp, workspace(Path(tmp) / "w.duckdb") as ws:
         res = waiting_csv(str(file), cfg, ws)
     _show(res)
     dest = out or file.parent

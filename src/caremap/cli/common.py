@@ -57,14 +57,14 @@ def workspace(
     path: Path | None,
     engine: str = "duckdb",
     read_only: bool = False,
-    create: bool = False,
+    must_exist: bool = False,
 ) -> Workspace:
     """Open the workspace at ``path`` (default: $CAREMAP_WORKSPACE or ./caremap.duckdb).
 
-    Only commands that load data (``create``) make a new workspace: any other command on a
+    A command that only reads (``read_only``) or reads a named table (``must_exist``) on a
     path with no workspace says so and creates nothing.
     """
-    if not create:
+    if read_only or must_exist:
         where = Path(
             path
             or os.environ.get("CAREMAP_WORKSPACE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,18 @@ def _to_arrow(data) -> pa.Table:
     raise TypeError(f"cannot store {type(data).__name__} as a table")
 
 
+def _open_error(path: Path, message: str) -> str:
+    """What to tell the user when DuckDB cannot open ``path`` (DuckDB's words otherwise)."""
+    if "lock" not in message.lower():
+        return f"cannot open workspace {path}: {message}"
+    pid = re.search(r"PID (\d+)", message)
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return (
+        f"the workspace {path} is in use by {who} (the dashboard?); stop it or wait for it "
+        "to finish, or work on a copy of the workspace (-w), then try again"
+    )
+
+
 class DuckDBWorkspace(Workspace):
     """A workspace in one DuckDB file. DuckDB's memory limit is always set."""
 
@@ -58,7 +71,7 @@ class DuckDBWorkspace(Workspace):
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
-            raise WorkspaceError(f"cannot open workspace {self.path}: {exc}") from None
+            raise WorkspaceError(_open_error(self.path, str(exc))) from None
         # DuckDB's own progress bar would interleave with ours and clutter logs.
         self.con.execute("SET enable_progress_bar = false")
         self._depth = 0
