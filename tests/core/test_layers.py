@@ -6,21 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from caremap.core.manifest import CAPABILITIES as LISTED
+from caremap.core.manifest import TOP as LISTED_TOP
+
 pytestmark = pytest.mark.unit
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "caremap"
-CAPABILITIES = [
-    "synth",
-    "link",
-    "needs",
-    "risk",
-    "network",
-    "standards",
-    "budget",
-    "performance",
-    "waiting",
-]
-TOP = ["cli", "app", "report"]
+CAPABILITIES = list(LISTED)
+TOP = list(LISTED_TOP)
+
+
+def test_the_manifest_lists_every_package():
+    """Every subpackage of caremap is core, a capability or a top layer (cli, app)."""
+    packages = {p.parent.name for p in SRC.glob("*/__init__.py")}
+    assert packages == {"core", *CAPABILITIES, *TOP}
 
 
 def _imports(path: Path) -> set[str]:
@@ -70,3 +69,17 @@ def test_only_evaluation_code_reads_ground_truth(cap):
         if TRUTH.search(path.read_text()):
             bad.append(str(path.relative_to(SRC)))
     assert not bad, "modules outside evaluation code mention truth.* tables: " + ", ".join(bad)
+
+
+def test_no_private_names_imported_across_modules():
+    """A leading underscore means "this module only": no other module imports it."""
+    bad = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("caremap"):
+                bad += [
+                    f"{path.relative_to(SRC)} imports {node.module}.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                ]
+    assert not bad, "\n".join(bad)

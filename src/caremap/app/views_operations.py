@@ -6,7 +6,7 @@ from __future__ import annotations
 from caremap.app import charts
 from caremap.app.capabilities import PageContext, Section, builder
 from caremap.app.views_population import choose, option_links
-from caremap.app.views_services import _used
+from caremap.app.views_services import mark_tables
 
 ICONS = {
     "improvement_high": ("Improvement (high)", "nhsuk-tag--blue"),
@@ -79,7 +79,7 @@ def performance(ctx: PageContext) -> list[Section]:
                     }
                 )
             out.append(ctx.chart(f"SPC: {source} {series}", fig))
-        _used(out, "spc_point")
+        mark_tables(out, "spc_point")
     if ctx.has("funnel_unit"):
         units = ctx.frame("funnel_unit", limit=100_000)
         for (source, funnel), g in list(units.groupby(["source", "funnel"], sort=False))[:4]:
@@ -133,10 +133,10 @@ def performance(ctx: PageContext) -> list[Section]:
                 if c in g
             ]
             out.append(ctx.table(f"League table: {source} {funnel}", league[keep], rows=40))
-        _used(out, "funnel_unit")
+        mark_tables(out, "funnel_unit")
     if ctx.has("performance_best_practice"):
         out.append(ctx.table("Candidate best practice", ctx.frame("performance_best_practice")))
-        _used(out, "performance_best_practice")
+        mark_tables(out, "performance_best_practice")
     return out
 
 
@@ -156,7 +156,7 @@ def waiting(ctx: PageContext) -> list[Section]:
             )
         )
         out.append(ctx.table("Waiting lists", summ, rows=40, more="/tables/waiting_summary"))
-        _used(out, "waiting_summary")
+        mark_tables(out, "waiting_summary")
     if ctx.has("waiting_forecast"):
         fc = ctx.frame("waiting_forecast", limit=200_000)
         lists = fc["list"].astype(str).unique().tolist()
@@ -182,8 +182,8 @@ def waiting(ctx: PageContext) -> list[Section]:
             )
         out.append(ctx.chart(f"Backlog forecast: {chosen}", fig))
         out.append(option_links("/waiting", "list", lists[:40], chosen, "Other lists"))
-        _used(out, "waiting_forecast")
+        mark_tables(out, "waiting_forecast")
     if ctx.has("waiting_clearance"):
         out.append(ctx.table("When each list clears", ctx.frame("waiting_clearance"), rows=40))
-        _used(out, "waiting_clearance")
+        mark_tables(out, "waiting_clearance")
     return out

@@ -11,7 +11,8 @@ from caremap.app.views_population import choose, option_links
 STATUS_SCORE = {"met": 1.0, "no evidence": 0.5, "not met": 0.0}
 
 
-def _used(sections: list[Section], *tables: str) -> list[Section]:
+def mark_tables(sections: list[Section], *tables: str) -> list[Section]:
+    """Record that the last section shows ``tables`` (so the page does not repeat them)."""
     if sections:
         sections[-1].setdefault("tables", []).extend(tables)
     return sections
@@ -69,7 +70,7 @@ def network(ctx: PageContext) -> list[Section]:
                 charts.map_points("", pts, value_label="minutes", sites=layers),
             )
         )
-        _used(out, "network_map_area", "network_map_site")
+        mark_tables(out, "network_map_area", "network_map_site")
     within = [
         c
         for c in ("population_within_30", "population_within_45", "population_within_60")
@@ -102,7 +103,7 @@ def network(ctx: PageContext) -> list[Section]:
         if c in sc.columns
     ]
     out.append(ctx.table("Scenarios", sc[keep]))
-    _used(out, "network_scenario")
+    mark_tables(out, "network_scenario")
     if ctx.has("network_access"):
         acc = ctx.frame("network_access", where=("scenario", scenario))
         dec = acc[acc["group_type"] == "imd_decile"]
@@ -120,7 +121,7 @@ def network(ctx: PageContext) -> list[Section]:
                 )
             )
         out.append(ctx.table(f"Access, scenario {scenario}", acc))
-        _used(out, "network_access")
+        mark_tables(out, "network_access")
     if ctx.has("network_site_volume"):
         vol = ctx.frame("network_site_volume", where=("scenario", scenario))
         if len(vol):
@@ -141,7 +142,7 @@ def network(ctx: PageContext) -> list[Section]:
                 )
             )
         out.append(ctx.table(f"Volumes, scenario {scenario}", vol))
-        _used(out, "network_site_volume")
+        mark_tables(out, "network_site_volume")
     out.append(option_links("/network", "scenario", names, scenario, "Other scenarios"))
     return out
 
@@ -193,10 +194,10 @@ def standards(ctx: PageContext) -> list[Section]:
                 more="/tables/standards_compliance",
             )
         )
-        _used(out, "standards_compliance")
+        mark_tables(out, "standards_compliance")
     if ctx.has("standards_site_summary"):
         out.append(ctx.table("Sites", ctx.frame("standards_site_summary")))
-        _used(out, "standards_site_summary")
+        mark_tables(out, "standards_site_summary")
     return out
 
 
@@ -224,7 +225,7 @@ def budget(ctx: PageContext) -> list[Section]:
         for c in [c for c in shown.columns if c.endswith("_pence")]:
             shown[c.removesuffix("_pence") + " (£)"] = _pounds(shown.pop(c))
         out.append(ctx.table("Pots", shown))
-        _used(out, "budget_pot_summary")
+        mark_tables(out, "budget_pot_summary")
     if ctx.has("budget_ledger"):
         led = ctx.frame("budget_ledger", limit=200_000)
         by = (
@@ -247,8 +248,8 @@ def budget(ctx: PageContext) -> list[Section]:
             )
         )
         out.append(ctx.table("Ledger", led, rows=24, more="/tables/budget_ledger"))
-        _used(out, "budget_ledger")
+        mark_tables(out, "budget_ledger")
     if ctx.has("budget_allocation"):
         out.append(ctx.table("Allocation to localities", ctx.frame("budget_allocation")))
-        _used(out, "budget_allocation")
+        mark_tables(out, "budget_allocation")
     return out

@@ -82,7 +82,7 @@ def status(
     """Show the workspace: tables and row counts, recent loads, quarantine counts."""
     from caremap.core.status import workspace_status
 
-    with workspace(ws_path, engine, read_only=engine == "duckdb") as ws:
+    with workspace(ws_path, engine, read_only=engine == "duckdb", must_exist=True) as ws:
         st = workspace_status(ws)
     if as_json:
         typer.echo(json.dumps(st, indent=2, default=str))

@@ -165,7 +165,7 @@ def caseload(
         where.append(f"practice_code = {quote_str(practice)}")
         order = "rank_in_practice"
     cond = ("WHERE " + " AND ".join(where)) if where else ""
-    with workspace(ws_path, engine, read_only=engine == "duckdb") as ws:
+    with workspace(ws_path, engine, read_only=engine == "duckdb", must_exist=True) as ws:
         ws.require("risk_caseload")
         t = ws.sql(f"SELECT * FROM risk_caseload {cond} ORDER BY {order}, person_id")
     pacsv.write_csv(t, out)

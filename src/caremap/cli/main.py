@@ -44,16 +44,27 @@ def build_app() -> typer.Typer:
 app = build_app()
 
 
-def usage_line(exc: BaseException) -> str | None:
+def _command_path(argv: list[str]) -> str:
+    """``caremap [group] command`` as far as ``argv`` names a known one."""
+    words = [a for a in argv if not a.startswith("-")][:2]
+    if words and words[0] in GROUPS:
+        names = {c.name for c in COMMANDS if c.group == words[0]}
+        return " ".join([PROG, *words[: 2 if words[1:] and words[1] in names else 1]])
+    if words and words[0] in {c.name for c in COMMANDS if c.group is None}:
+        return f"{PROG} {words[0]}"
+    return PROG
+
+
+def usage_line(exc: BaseException, argv: list[str] | None = None) -> str | None:
     """The one line to print for a usage mistake, or None when ``exc`` is not one."""
     if getattr(exc, "exit_code", None) != 2 or not hasattr(exc, "format_message"):
         return None
     ctx = getattr(exc, "ctx", None)
-    path = ctx.command_path if ctx is not None else PROG
+    path = ctx.command_path if ctx is not None else _command_path(argv or sys.argv[1:])
     if type(exc).__name__ == "NoArgsIsHelpError":
         what = "no command given" if path == PROG else f"`{path}` needs a command"
     else:
-        what = " ".join(str(exc.format_message()).split())
+        what = " ".join(str(exc.format_message()).replace("Value error, ", "").split())
     return f"error: {what} (see `{path} --help`)"
 
 
@@ -72,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Exit, typer.Abort) as exc:
         return int(getattr(exc, "exit_code", 1))
     except Exception as exc:
-        line = usage_line(exc)
+        line = usage_line(exc, argv)
         if line is not None:
             err_console.print(line, highlight=False, markup=False, soft_wrap=True)
             return 2

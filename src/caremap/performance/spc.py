@@ -64,12 +64,6 @@ class SpcConfig(Config):
             raise ConfigError("; ".join(problems))
 
 
-def _series_key(df: pd.DataFrame, group: list[str]) -> np.ndarray:
-    if not group:
-        return np.zeros(len(df), dtype=np.int64)
-    return df.groupby(group, sort=True, dropna=False).ngroup().to_numpy()
-
-
 def _validate(df: pd.DataFrame, cfg: SpcConfig, file: str | None) -> None:
     def rows(mask) -> str:
         idx = (np.flatnonzero(np.asarray(mask)) + 2)[:10]  # +2: header line, 1-based

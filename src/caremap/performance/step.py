@@ -24,11 +24,6 @@ class PerformanceResult(StepResult):
 
     frames: dict[str, pd.DataFrame]
 
-    @property
-    def best_practice(self) -> int:
-        """How many site-indicator pairs are candidate best practice."""
-        return len(self.frames["performance_best_practice"])
-
 
 def run_performance(ws: Workspace, config: PerformanceConfig) -> PerformanceResult:
     """Benchmark hubs and CDCs and write the result tables (see the module docstring)."""

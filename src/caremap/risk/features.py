@@ -93,7 +93,8 @@ def add_months(d: date, months: int) -> date:
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def _lit(d: date) -> str:
+def date_literal(d: date) -> str:
+    """A SQL date literal."""
     return f"DATE '{d.isoformat()}'"
 
 
@@ -146,7 +147,7 @@ def locality_source(tables: set[str]) -> str:
 def feature_sql(index: date, fc: FeatureConfig) -> str:
     """The SELECT that builds one row of features per person alive at ``index``."""
     w = Windows.at(index, fc)
-    idx, s12, s24 = _lit(w.index), _lit(w.start_12), _lit(w.start_24)
+    idx, s12, s24 = date_literal(w.index), date_literal(w.start_12), date_literal(w.start_24)
     in12 = f"a.start_date >= {s12}"
     cond_cols = ",\n    ".join(
         f"max(CASE WHEN c.condition = {quote_str(c)} THEN 1 ELSE 0 END) AS ltc_{c}"
@@ -189,9 +190,9 @@ act AS (
     {count("community")} AS com12,
     {count("gp")} AS gp12,
     {count("social_care")} AS sc12,
-    sum(CASE WHEN a.setting = 'inpatient' AND a.end_date >= {_lit(w.d_short)}
+    sum(CASE WHEN a.setting = 'inpatient' AND a.end_date >= {date_literal(w.d_short)}
         AND a.end_date < {idx} THEN 1 ELSE 0 END) AS dis_s,
-    sum(CASE WHEN a.setting = 'inpatient' AND a.end_date >= {_lit(w.d_long)}
+    sum(CASE WHEN a.setting = 'inpatient' AND a.end_date >= {date_literal(w.d_long)}
         AND a.end_date < {idx} THEN 1 ELSE 0 END) AS dis_l
   FROM activity a
   JOIN person_link l ON a.source_system = l.source_system AND a.record_id = l.record_id
@@ -253,7 +254,7 @@ def outcome_sql(index: date, months: int) -> str:
 SELECT l.person_id, count(*) AS emergency_admissions
 FROM activity a
 JOIN person_link l ON a.source_system = l.source_system AND a.record_id = l.record_id
-WHERE {EMERGENCY_SQL} AND a.start_date >= {_lit(index)} AND a.start_date < {_lit(end)}
+WHERE {EMERGENCY_SQL} AND a.start_date >= {date_literal(index)} AND a.start_date < {date_literal(end)}
 GROUP BY l.person_id
 """
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from caremap.core.sql import quote_str
 from caremap.core.workspace import Workspace
 from caremap.risk.config import FeatureConfig
-from caremap.risk.features import EMERGENCY_SQL, ICD10_GROUPS, PLANNED_SQL, Windows, _lit
+from caremap.risk.features import EMERGENCY_SQL, ICD10_GROUPS, PLANNED_SQL, Windows, date_literal
 
 
 def _code_ok_sql() -> str:
@@ -39,7 +39,7 @@ def quality_report(
 ) -> tuple[pa.Table, pa.Table]:
     """(quality, unknown_codes) for the features in table ``features`` built at ``index``."""
     w = Windows.at(index, fc)
-    idx, s24 = _lit(w.index), _lit(w.start_24)
+    idx, s24 = date_literal(w.index), date_literal(w.start_24)
     window = f"a.start_date < {idx} AND a.start_date >= {s24}"
     people = ws.sql(
         f"""

@@ -18,7 +18,7 @@ import numpy as np
 from caremap.synth.activity_care import community_events, gp_events, social_care_events
 from caremap.synth.conditions import Conditions
 from caremap.synth.config import SynthConfig, rng_for
-from caremap.synth.events import C, Events, _ev, draw_days
+from caremap.synth.events import C, Events, draw_days, make_events
 from caremap.synth.geography import Geography
 from caremap.synth.people import People
 from caremap.synth.reference import (
@@ -143,7 +143,7 @@ class ActivityMaker:
         los = np.minimum(los, np.maximum(self.p.death[person].astype(np.int64) - start, 0))
         cost = TARIFF["NEL"] * (0.6 + 0.1 * np.minimum(los, 30))
         out["inpatient"].append(
-            _ev(
+            make_events(
                 person,
                 start,
                 start + los,
@@ -214,7 +214,7 @@ class ActivityMaker:
 
     def _ae_rows(self, rng, person, start, hosp, diag) -> Events:
         cost = TARIFF["AE"] * rng.uniform(0.7, 1.5, len(person))
-        return _ev(
+        return make_events(
             person,
             start,
             start,
@@ -230,7 +230,7 @@ class ActivityMaker:
 
     def _amb_rows(self, person, start, pod: str) -> Events:
         st = self.near_station[self.p.area[person]]
-        return _ev(
+        return make_events(
             person,
             start,
             start,
@@ -272,7 +272,7 @@ class ActivityMaker:
         prov = np.where(hub_ok, self.hub_prov[hub], self.acute_prov[hosp])
         los = np.where(daycase, 0, rng.integers(1, 6, len(person)))
         cost = np.where(daycase, TARIFF["DC"], TARIFF["EL"]) * rng.uniform(0.8, 1.3, len(person))
-        return _ev(
+        return make_events(
             person,
             start,
             start + los,
@@ -293,7 +293,7 @@ class ActivityMaker:
         person, start = self._draw(rng, lam, ys, ye, expo, "maternity")
         hosp = self._acute(rng, person)
         los = rng.integers(0, 4, len(person))
-        return _ev(
+        return make_events(
             person,
             start,
             start + los,
@@ -325,7 +325,7 @@ class ActivityMaker:
         first = rng.random(len(person)) < 0.3
         hosp = self._acute(rng, person)
         cost = np.where(first, TARIFF["OPFA"], TARIFF["OPFU"])
-        return _ev(
+        return make_events(
             person,
             start,
             start,

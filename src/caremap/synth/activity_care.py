@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from caremap.synth.config import rng_for
-from caremap.synth.events import C, Events, _ev
+from caremap.synth.events import C, Events, make_events
 from caremap.synth.reference import TARIFF
 from caremap.synth.vocab import POD, SPECIALTIES
 
@@ -26,7 +26,7 @@ def gp_events(m: ActivityMaker, rng, age, ys, ye, expo) -> Events:
     person, start = m._draw(rng, lam, ys, ye, expo, "gp")
     before = (m.p.prev_practice[person] >= 0) & (start < m.p.prev_until[person])
     prac = np.where(before, m.p.prev_practice[person], m.p.practice[person])
-    return _ev(
+    return make_events(
         person,
         start,
         start,
@@ -51,7 +51,7 @@ def community_events(m: ActivityMaker, rng, age, ys, ye, expo) -> Events:
     person, start = m._draw(rng, lam, ys, ye, expo, "community")
     c = m.near_comm[m.p.area[person]]
     spec = SPECIALTIES.ids(["950", "650", "653"])[rng.choice(3, len(person), p=[0.6, 0.25, 0.15])]
-    return _ev(
+    return make_events(
         person,
         start,
         start,
@@ -98,7 +98,7 @@ def social_care_events(m: ActivityMaker, rng, t, age, ys, ye, expo) -> Events:
     la = m.la_prov[m.geo.locality[m.p.area[person]]]
     weekly = np.where(res, TARIFF["RES_CARE"], TARIFF["HOME_CARE"])
     cost = (weekly * (end - start + 1) / 7).round(2)
-    return _ev(
+    return make_events(
         person,
         start,
         end,

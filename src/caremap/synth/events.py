@@ -42,7 +42,7 @@ class Events:
         return Events(**{f.name: getattr(self, f.name)[o] for f in fields(self)})
 
 
-def _ev(
+def make_events(
     person,
     start,
     end=None,
@@ -55,6 +55,7 @@ def _ev(
     proc=-1,
     cost=0.0,
 ) -> Events:
+    """Events for ``person`` starting on ``start``; the other fields default to unknown."""
     n = len(person)
 
     def full(v, dt):

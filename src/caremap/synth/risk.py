@@ -29,7 +29,7 @@ import numpy as np
 
 from caremap.synth.conditions import CONDITION_NAMES, Conditions
 from caremap.synth.config import rng_for
-from caremap.synth.people import NO_DATE, People
+from caremap.synth.people import People
 
 AGE_KNOTS = [0, 1, 5, 15, 20, 40, 60, 70, 80, 90, 99]
 AGE_LOGODDS = [0.9, 0.2, -0.6, -0.6, -0.3, -0.3, 0.2, 0.7, 1.3, 1.8, 2.0]
@@ -127,7 +127,3 @@ def simulate_years(
         out.append(RiskYear(p=np.where(alive, p, 0.0), admissions=counts, alive_from=alive))
         prior = counts
     return out
-
-
-def deaths_filled(people: People) -> np.ndarray:
-    return people.death != NO_DATE

@@ -47,10 +47,6 @@ def _repeat(value: str, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
-def _str(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
-    return pa.array(values, pa.string(), mask=null)
-
-
 def record_person(recs: SystemRecords) -> pa.Table:
     return pa.table(
         {
