@@ -1,1 +1,1 @@
-"""caremap.cli."""
+"""caremap.cli: the `caremap` command, built from `caremap.core.manifest` (see `main`)."""
