@@ -112,7 +112,9 @@ def register(app: typer.Typer) -> None:
         "  caremap rates deaths.csv --area lsoa --count deaths --population pop "
         "--age-band ageband --method dsr --out dsrs.csv\n\n"
         "  caremap rates screening.csv --area practice --count screened "
-        "--population eligible --method proportion --confidence 0.95,0.998"
+        "--population eligible --method proportion --confidence 0.95,0.998\n\n"
+        "  caremap rates deaths.csv --area lsoa --count deaths --population pop "
+        "--age-band ageband --method isratio --reference england.csv"
     )
     def rates(
         file: Annotated[Path, typer.Argument(help="CSV of counts and populations.")],
@@ -120,9 +122,11 @@ def register(app: typer.Typer) -> None:
         count: Annotated[str, typer.Option(help="Column of event counts (numerators).")],
         population: Annotated[str, typer.Option(help="Column of populations (denominators).")],
         age_band: Annotated[
-            str | None, typer.Option(help="Column of ESP 2013 age bands (dsr, isr).")
+            str | None, typer.Option(help="Column of age bands (dsr, isr, isratio).")
         ] = None,
-        method: Annotated[str, typer.Option(help="crude, proportion, dsr or isr.")] = "crude",
+        method: Annotated[
+            str, typer.Option(help="crude, proportion, dsr, isr (rate) or isratio (SMR).")
+        ] = "crude",
         confidence: Annotated[str, typer.Option(help="Confidence levels, comma-separated.")] = (
             "0.95,0.998"
         ),
@@ -135,14 +139,35 @@ def register(app: typer.Typer) -> None:
         standard: Annotated[
             str | None, typer.Option(help="Column of standard populations (default ESP 2013).")
         ] = None,
+        standard_file: Annotated[
+            Path | None, typer.Option(help="CSV of a standard population: band, population.")
+        ] = None,
+        esp: Annotated[str, typer.Option(help="Built-in standard: 2013 or 1976.")] = "2013",
+        match: Annotated[
+            str, typer.Option(help="Match bands to the standard/reference by label or order.")
+        ] = "label",
+        ref_count: Annotated[
+            str | None, typer.Option(help="Column of reference counts per band (isr).")
+        ] = None,
+        ref_population: Annotated[
+            str | None, typer.Option(help="Column of reference populations per band (isr).")
+        ] = None,
+        reference: Annotated[
+            Path | None,
+            typer.Option(
+                help="CSV of the reference: band, then the --ref-count/--ref-population "
+                "columns (default count, population)."
+            ),
+        ] = None,
         out: Annotated[Path | None, typer.Option(help="Write the results to this CSV.")] = None,
     ) -> None:
         """PHE indicator statistics on any CSV: crude rates, proportions, DSRs and ISRs.
 
         The same methods as Fingertips and the PHEindicatormethods R package: Byar's limits
-        (exact Poisson below 10 events), Wilson score limits, DSRs on the European
-        Standard Population 2013 with Dobson limits (suppressed below 10 events), ISRs
-        against the rates of all rows in the file.
+        (exact Poisson below 10 events), Wilson score limits, DSRs with Dobson limits
+        (suppressed below 10 events) on ESP 2013, ESP 1976 or your own standard, ISRs and
+        ISRatios against reference counts and populations per band (columns, a reference
+        file, or by default all rows of the file).
         """
         from pydantic import ValidationError
 
@@ -160,6 +185,12 @@ def register(app: typer.Typer) -> None:
                 by=by or [],
                 multiplier=multiplier,
                 standard=standard,
+                standard_file=str(standard_file) if standard_file else None,
+                esp=esp,
+                match=match,
+                ref_count=ref_count,
+                ref_population=ref_population,
+                reference_file=str(reference) if reference else None,
             )
         except ValidationError as e:
             problems = [f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]

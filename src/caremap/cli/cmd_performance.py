@@ -193,7 +193,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Expected (SR), cases (PR) or population (rate).")
         ] = None,
         by: Annotated[list[str] | None, typer.Option(help="One funnel per value.")] = None,
-        data_type: Annotated[str, typer.Option("--type", help="PR, SR or rate.")] = "PR",
+        data_type: Annotated[
+            str, typer.Option("--type", help="PR, SR, RC (ratio of counts) or rate.")
+        ] = "PR",
         method: Annotated[str, typer.Option(help="SR scale: SHMI (log) or CQC (sqrt).")] = ("SHMI"),
         adjust: Annotated[str, typer.Option(help="tau2 (additive), phi or none.")] = "tau2",
         better: Annotated[
