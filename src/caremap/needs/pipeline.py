@@ -30,6 +30,7 @@ from caremap.needs.indicators import (
     prevalence_indicators,
 )
 from caremap.needs.localities import build_localities, summarise
+from caremap.needs.mortality import mortality_tables
 
 produced_by(
     "caremap needs",
@@ -38,7 +39,8 @@ produced_by(
     "needs_indicator",
     "needs_unresolved",
 )
-WORK_TABLES = ("needs_residence", "needs_geo", "needs_pop", "needs_events", "needs_counts")
+WORK_TABLES = ("needs_residence", "needs_geo", "needs_pop", "needs_events", "needs_counts",
+               "needs_deaths", "needs_pop_le", "needs_events_decile", "needs_pop_decile")  # fmt: skip
 
 
 @dataclass
@@ -180,6 +182,12 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
             period_label(int(p), config.period_type) if pd.notna(p) else None
             for p in unresolved["period"]
         ]
+    decile = None
+    if sqlc.build_mortality(ws, config.period_type):  # life expectancy and SII, if deaths
+        rows, decile = mortality_tables(
+            ws, config.confidence, config.rate_multiplier, config.period_type, config.seed
+        )
+        frames.append(rows)
     if "prevalence" in want:
         if ws.has_table("source_record") and ws.scalar(
             "SELECT count(*) FROM source_record WHERE source_system = 'gp'"
@@ -211,6 +219,8 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
     with ws.transaction():
         ws.write_table("needs_indicator", pa.Table.from_pandas(table, preserve_index=False))
         ws.write_table("needs_unresolved", pa.Table.from_pandas(unresolved, preserve_index=False))
+        if decile is not None:
+            ws.write_table("needs_decile", pa.Table.from_pandas(decile, preserve_index=False))
     return table, unresolved, skipped
 
 
