@@ -28,6 +28,7 @@ from caremap.needs.indicators import (
     event_indicators,
     period_label,
     prevalence_indicators,
+    read_reference,
 )
 from caremap.needs.localities import build_localities, summarise
 from caremap.needs.mortality import mortality_tables
@@ -149,7 +150,9 @@ def _prevalence_period(ws: Workspace) -> str:
     return str(int(y)) if y is not None else "latest"
 
 
-def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _indicators(
+    ws: Workspace, config: NeedsConfig, reference=None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Count in SQL, compute in NumPy, write needs_indicator and needs_unresolved."""
     want = list(config.indicators)
     usable = sqlc.build_counts(ws, want, config.period_type)
@@ -173,6 +176,7 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
                 config.suppress_dsr_below,
                 coverage,
                 config.period_type,
+                reference,
             )
         )
         unresolved = ws.df(sqlc.unresolved_sql() + " ORDER BY indicator, period, reason")
@@ -227,9 +231,10 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
 def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
     """The needs-assessment step: localities, indicator counts (SQL), statistics (NumPy)."""
     config = config or NeedsConfig()
+    reference = read_reference(config.isr_reference) if config.isr_reference else None
     mapping, method = localities(ws, config)
     try:
-        table, unresolved, skipped = _indicators(ws, config)
+        table, unresolved, skipped = _indicators(ws, config, reference)
     finally:
         for t in WORK_TABLES:  # person-level working tables never outlive the step
             ws.drop_table(t)
