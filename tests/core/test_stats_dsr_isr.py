@@ -186,6 +186,18 @@ def test_bad_bands_name_area_band_and_field(phe, tmp_path):
     odd.loc[25, "refpop"] = "1"
     with pytest.raises(InputError, match=r"'refpop': age band '30-34' has different values"):
         compute_rates(odd, RatesConfig(**c, method="isr"))
+    zero = _multiarea(phe)
+    zero.loc[4, "pop"] = "0"
+    with pytest.raises(
+        InputError, match=r"'pop': events but no population for area 'testdata_big', age band 20-24"
+    ):
+        compute_rates(zero, RatesConfig(**BASE, method="dsr", match="order"))
+    zero.loc[2, ["count", "pop"]] = ["0", "0"]
+    zero.loc[4, "pop"] = "384"
+    with pytest.raises(
+        InputError, match=r"'pop': no population for area 'testdata_big', age band 10-14"
+    ):
+        compute_rates(zero, RatesConfig(**BASE, method="dsr", match="order"))
     with pytest.raises(InputError, match="needs --age-band"):
         compute_rates(t, RatesConfig(area="area", count="count", population="pop", method="isr"))
     with pytest.raises(InputError, match=r"band '10-14': the population must be greater"):

@@ -142,11 +142,14 @@ def compute_rates(df: pd.DataFrame, cfg: RatesConfig, file: str | None = None) -
     if cfg.method in STANDARDISED:
         bands, per_band = _assign_bands(work, df, cfg, file, keys)
         x, n, present = _band_matrices(work, keys, total.index, bands)
-        empty = (n == 0) & (x > 0)
+        # A DSR needs a population in every band it standardises over (PHE: n > 0);
+        # an ISR may have empty bands (they expect nothing).
+        empty = present & (n == 0)
         if cfg.method == "dsr" and empty.any():
             r, c = np.argwhere(empty)[0]
+            what = "events but no population" if x[r, c] > 0 else "no population"
             raise InputError(
-                f"events but no population for area {_name(total.index[r])!r}, age band {bands[c]}",
+                f"{what} for area {_name(total.index[r])!r}, age band {bands[c]}",
                 file=file,
                 field=cfg.population,
             )
