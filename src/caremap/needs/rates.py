@@ -27,6 +27,7 @@ from caremap.core.stats.dsr import (
     ESP2013_STANDARD,
     StandardPopulation,
     band_key,
+    dsr_nonindependent,
 )
 from caremap.core.stats.indirect import indirect
 from caremap.core.stats.intervals import normalise_confidence
@@ -66,6 +67,11 @@ class RatesConfig(BaseModel):
     )
     ref_count: str | None = Field(None, description="column of reference counts (isr)")
     ref_population: str | None = Field(None, description="column of reference populations")
+    frequency: str | None = Field(
+        None,
+        description="dsr for non-independent events: column of event frequencies f; the "
+        "count column is then the number of people with exactly f events",
+    )
     reference_file: str | None = Field(
         None, description="CSV of the reference per band: band, count, population (isr)"
     )
@@ -104,9 +110,11 @@ def _numeric(df: pd.DataFrame, col: str, file: str | None, *, allow_zero: bool =
 def compute_rates(df: pd.DataFrame, cfg: RatesConfig, file: str | None = None) -> pd.DataFrame:
     """The statistic of ``cfg.method`` for each area (and ``by`` group) of ``df``."""
     cols = [cfg.area, cfg.count, cfg.population, *cfg.by]
-    for c in (cfg.age_band, cfg.standard):
+    for c in (cfg.age_band, cfg.standard, cfg.frequency):
         if c:
             cols.append(c)
+    if cfg.frequency and cfg.method != "dsr":
+        raise InputError("--frequency is for --method dsr", field=cfg.frequency)
     if not cfg.reference_file:
         cols += [c for c in (cfg.ref_count, cfg.ref_population) if c]
     for c in cols:
@@ -129,6 +137,10 @@ def compute_rates(df: pd.DataFrame, cfg: RatesConfig, file: str | None = None) -
     work["x"] = _numeric(df, cfg.count, file)
     work["n"] = _numeric(df, cfg.population, file, allow_zero=cfg.method in STANDARDISED)
     keys = ["area", *cfg.by]
+    if cfg.frequency:
+        work["f"] = _numeric(df, cfg.frequency, file, allow_zero=False)
+        work["persons"] = work["x"]
+        work["x"] = work["x"] * work["f"]  # events
     mult = cfg.multiplier or DEFAULT_MULTIPLIER[cfg.method]
     if cfg.method == "proportion":
         over = work["x"] > work["n"]
@@ -140,8 +152,12 @@ def compute_rates(df: pd.DataFrame, cfg: RatesConfig, file: str | None = None) -
     out = out.rename(columns={"area": cfg.area})
     note = pd.Series([None] * len(out), dtype=object)
     if cfg.method in STANDARDISED:
-        bands, per_band = _assign_bands(work, df, cfg, file, keys)
+        align = [*keys, "f"] if cfg.frequency else keys
+        bands, per_band = _assign_bands(work, df, cfg, file, align)
         x, n, present = _band_matrices(work, keys, total.index, bands)
+        if cfg.frequency:
+            n = _once_per_band(work, keys, total.index, bands, cfg.population, file)
+            out["denominator"] = n.sum(axis=1)
         # A DSR needs a population in every band it standardises over (PHE: n > 0);
         # an ISR may have empty bands (they expect nothing).
         empty = present & (n == 0)
@@ -163,7 +179,18 @@ def compute_rates(df: pd.DataFrame, cfg: RatesConfig, file: str | None = None) -
             v, lo, hi = xx / nn * mult, np.asarray(lo) * mult, np.asarray(hi) * mult
         elif cfg.method == "dsr":
             # As PHE: each area is standardised over the age bands it has rows for.
-            v, lo, hi = dobson_dsr(x, n, np.where(present, per_band["std"], 0.0), conf, mult)
+            std = np.where(present, per_band["std"], 0.0)
+            if cfg.frequency:
+                freqs = sorted(work["f"].unique())
+                persons = np.array([
+                    _band_matrices(work[work["f"] == f].assign(x=lambda t: t["persons"]),
+                                   keys, total.index, bands)[0]
+                    for f in freqs
+                ])  # fmt: skip
+                v, lo, hi = dsr_nonindependent(persons, freqs, np.where(present, n, 1.0), std,
+                                               conf, mult)  # fmt: skip
+            else:
+                v, lo, hi = dobson_dsr(x, n, std, conf, mult)
             small = total["x"].to_numpy() < 10
             note = pd.Series(np.where(small, "dsr suppressed: fewer than 10 events", None))
         else:
@@ -192,7 +219,8 @@ def compute_rates(df: pd.DataFrame, cfg: RatesConfig, file: str | None = None) -
     out["method"] = {
         "crude": f"crude rate per {mult:g}, Byar's (exact below 10)",
         "proportion": f"proportion x{mult:g}, Wilson score",
-        "dsr": f"DSR per {mult:g}, {ref}, Dobson",
+        "dsr": f"DSR per {mult:g}, {ref}, Dobson"
+        + (", adjusted for non-independent events" if cfg.frequency else ""),
         "isr": f"ISR per {mult:g} (reference: {ref}), Byar's (exact below 10)",
         "isratio": f"ISRatio x{mult:g} (reference: {ref}), Byar's (exact below 10)",
     }[cfg.method]
@@ -212,6 +240,22 @@ def _band_matrices(work: pd.DataFrame, keys: list[str], index, bands: list[str])
 
     present = pivot("one") > 0
     return pivot("x"), pivot("n"), present
+
+
+def _once_per_band(work, keys, index, bands, col: str, file: str | None) -> np.ndarray:
+    """Populations when each band has one row per event frequency: the same on each."""
+    g = work.groupby([*keys, "band"])["n"]
+    spread = g.nunique()
+    if (spread > 1).any():
+        k = spread[spread > 1].index[0]
+        raise InputError(
+            f"area {_name(k[:-1] if len(k) > 2 else k[0])!r}, age band {k[-1]!r}: different "
+            "populations on the rows of different event frequencies",
+            file=file,
+            field=col,
+        )
+    m = g.first().unstack("band")
+    return m.reindex(index=index, columns=bands, fill_value=0).fillna(0).to_numpy(float)
 
 
 def _require_all_bands(present: np.ndarray, index, bands: list[str], file: str | None) -> None:
