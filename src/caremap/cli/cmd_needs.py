@@ -159,6 +159,13 @@ def register(app: typer.Typer) -> None:
                 "columns (default count, population)."
             ),
         ] = None,
+        frequency: Annotated[
+            str | None,
+            typer.Option(
+                help="dsr, non-independent events: column of event frequencies "
+                "(the count column is then people with that many events)."
+            ),
+        ] = None,
         out: Annotated[Path | None, typer.Option(help="Write the results to this CSV.")] = None,
     ) -> None:
         """PHE indicator statistics on any CSV: crude rates, proportions, DSRs and ISRs.
@@ -191,6 +198,7 @@ def register(app: typer.Typer) -> None:
                 ref_count=ref_count,
                 ref_population=ref_population,
                 reference_file=str(reference) if reference else None,
+                frequency=frequency,
             )
         except ValidationError as e:
             problems = [f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]
