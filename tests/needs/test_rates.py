@@ -52,7 +52,7 @@ def test_crude_proportion_and_isr():
     prop = compute_rates(t, cfg(method="proportion")).set_index("area")
     lo, _hi = wilson(sum(OBS), sum(POP))
     assert prop.loc["A", "lower95cl"] == pytest.approx(lo * 100, abs=1e-12)
-    ratios = compute_rates(t, cfg(age_band="band", method="isr")).set_index("area")
+    ratios = compute_rates(t, cfg(age_band="band", method="isratio")).set_index("area")
     x = np.array([OBS, [0] * 18 + [7]], float)
     n = np.array([POP, POP], float)
     expected = (n * (x.sum(0) / n.sum(0))).sum(1)

@@ -38,7 +38,7 @@ def test_dsrs_remove_the_age_structure_of_the_uk_nations(shared_data, tmp_path):
 
     crude = rates_file(f, RatesConfig(**base, method="crude")).set_index("Code")
     dsr = rates_file(f, RatesConfig(**base, method="dsr")).set_index("Code")
-    ratio = rates_file(f, RatesConfig(**base, method="isr")).set_index("Code")
+    ratio = rates_file(f, RatesConfig(**base, method="isratio")).set_index("Code")
 
     assert len(dsr) == 4 and dsr["numerator"].sum() == ons["events"].sum()
     spread = lambda s: s.max() / s.min() - 1  # noqa: E731

@@ -114,7 +114,9 @@ def needs(
     "  caremap rates deaths.csv --area lsoa --count deaths --population pop "
     "--age-band ageband --method dsr --out dsrs.csv\n\n"
     "  caremap rates screening.csv --area practice --count screened "
-    "--population eligible --method proportion --confidence 0.95,0.998"
+    "--population eligible --method proportion --confidence 0.95,0.998\n\n"
+    "  caremap rates deaths.csv --area lsoa --count deaths --population pop "
+    "--age-band ageband --method isratio --reference england.csv"
 )
 def rates(
     file: Annotated[Path, typer.Argument(help="CSV of counts and populations.")],
@@ -122,11 +124,11 @@ def rates(
     count: Annotated[str, typer.Option(help="Column of event counts (numerators).")],
     population: Annotated[str, typer.Option(help="Column of populations (denominators).")],
     age_band: Annotated[
-        str | None, typer.Option(help="Column of ESP 2013 age bands (dsr, isr).")
+        str | None, typer.Option(help="Column of age bands (dsr, isr, isratio).")
     ] = None,
     method: Annotated[
-        Literal["crude", "proportion", "dsr", "isr"],
-        typer.Option(help="crude, proportion, dsr or isr."),
+        Literal["crude", "proportion", "dsr", "isr", "isratio"],
+        typer.Option(help="crude, proportion, dsr, isr (rate) or isratio (SMR)."),
     ] = "crude",
     confidence: Annotated[str, typer.Option(help="Confidence levels, comma-separated.")] = (
         "0.95,0.998"
@@ -140,14 +142,45 @@ def rates(
     standard: Annotated[
         str | None, typer.Option(help="Column of standard populations (default ESP 2013).")
     ] = None,
+    standard_file: Annotated[
+        Path | None, typer.Option(help="CSV of a standard population: band, population.")
+    ] = None,
+    esp: Annotated[
+        Literal["2013", "1976"], typer.Option(help="Built-in standard: 2013 or 1976.")
+    ] = "2013",
+    match: Annotated[
+        Literal["label", "order"],
+        typer.Option(help="Match bands to the standard/reference by label or order."),
+    ] = "label",
+    ref_count: Annotated[
+        str | None, typer.Option(help="Column of reference counts per band (isr).")
+    ] = None,
+    ref_population: Annotated[
+        str | None, typer.Option(help="Column of reference populations per band (isr).")
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of the reference: band, then the --ref-count/--ref-population "
+            "columns (default count, population)."
+        ),
+    ] = None,
+    frequency: Annotated[
+        str | None,
+        typer.Option(
+            help="dsr, non-independent events: column of event frequencies "
+            "(the count column is then people with that many events)."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the results to this CSV.")] = None,
 ) -> None:
     """PHE indicator statistics on any CSV: crude rates, proportions, DSRs and ISRs.
 
     The same methods as Fingertips and the PHEindicatormethods R package: Byar's limits
-    (exact Poisson below 10 events), Wilson score limits, DSRs on the European
-    Standard Population 2013 with Dobson limits (suppressed below 10 events), ISRs
-    against the rates of all rows in the file.
+    (exact Poisson below 10 events), Wilson score limits, DSRs with Dobson limits
+    (suppressed below 10 events) on ESP 2013, ESP 1976 or your own standard, ISRs and
+    ISRatios against reference counts and populations per band (columns, a reference
+    file, or by default all rows of the file).
     """
     from caremap.core.config import load_config
     from caremap.needs.rates import RatesConfig, rates_file
@@ -163,6 +196,13 @@ def rates(
         by=by or [],
         multiplier=multiplier,
         standard=standard,
+        standard_file=str(standard_file) if standard_file else None,
+        esp=esp,
+        match=match,
+        ref_count=ref_count,
+        ref_population=ref_population,
+        reference_file=str(reference) if reference else None,
+        frequency=frequency,
     )
     result = rates_file(file, cfg, out)
     if out is not None:

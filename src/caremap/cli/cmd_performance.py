@@ -191,7 +191,9 @@ def funnel(
         str | None, typer.Option(help="Expected (SR), cases (PR) or population (rate).")
     ] = None,
     by: Annotated[list[str] | None, typer.Option(help="One funnel per value.")] = None,
-    data_type: Annotated[DataType, typer.Option("--type", help="PR, SR or rate.")] = "PR",
+    data_type: Annotated[
+        DataType, typer.Option("--type", help="PR, SR, RC (ratio of counts) or rate.")
+    ] = "PR",
     method: Annotated[SrMethod, typer.Option(help="SR scale: SHMI (log) or CQC (sqrt).")] = "SHMI",
     adjust: AdjustOpt = "tau2",
     better: Annotated[

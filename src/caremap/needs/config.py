@@ -38,6 +38,11 @@ class NeedsConfig(Config):
     prevalence_multiplier: float = Field(100, gt=0)
     suppress_dsr_below: int = Field(10, ge=0, description="PHE suppresses DSRs under 10 events")
     seed: int = 0
+    isr_reference: Path | None = Field(
+        None,
+        description="CSV of reference counts and populations by ESP 2013 band (band, count, "
+        "population), e.g. England's, for the ISRs; default: the widest geography present",
+    )
 
     @field_validator("indicators")
     @classmethod

@@ -247,3 +247,91 @@ def coverage_sql(ws: Workspace, indicators: list[str]) -> str:
             "CAST(max(incident_time) AS DATE) AS last FROM trauma_incident"
         )
     return "\nUNION ALL\n".join(parts)
+
+
+# --- deaths and deprivation (life expectancy, SII) -------------------------------------------
+
+LE_BAND_SQL = (
+    "CASE WHEN {a} < 0 THEN NULL WHEN {a} >= 90 THEN 90 WHEN {a} < 1 THEN 0 "
+    "WHEN {a} < 5 THEN 1 ELSE CAST(floor({a} / 5) * 5 AS INTEGER) END"
+)
+
+
+def _rollup_decile(value_cols: str, source: str, keys: str) -> str:
+    """`_rollup` at every geography (decile NULL) and, above small areas, by the IMD decile
+    of the small areas (decile 1 = most deprived)."""
+    levels = {"locality": "g.locality_code", "ics": "g.ics_code", "region": "g.region_code"}
+    parts = [
+        f"""SELECT area_type, area_code, CAST(NULL AS INTEGER) AS decile, {keys.replace("s.", "")},
+  {value_cols.split(" AS ")[-1]}
+FROM ({_rollup("area_code", value_cols, source, keys)}) t"""
+    ]
+    for level, col in levels.items():
+        parts.append(
+            f"""SELECT '{level}' AS area_type, {col} AS area_code, sa.imd_decile AS decile, {keys},
+  {value_cols}
+FROM {source} s JOIN needs_geo g ON g.area_code = s.area_code
+JOIN small_area sa ON sa.area_code = s.area_code
+WHERE {col} IS NOT NULL AND sa.imd_decile IS NOT NULL
+GROUP BY {col}, sa.imd_decile, {keys}"""
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+def build_mortality(ws: Workspace, period_type: str = "financial") -> bool:
+    """Deaths and populations in life-table bands (0, 1-4, 5-9, ..., 90+), by geography and
+    by IMD decile: ``needs_deaths`` (area_type, area_code, decile, period, age_from, deaths)
+    and ``needs_pop_le`` (... year, age_from, population). A death is a person (linked
+    person, else a record) with a date of death, resident in a known small area. Also
+    ``needs_events_decile`` and ``needs_pop_decile`` (ESP 2013 bands) for rates by decile.
+    Returns False (and writes nothing) when there are no deaths or no deprivation deciles.
+    """
+    if not ws.has_table("needs_residence") or "imd_decile" not in ws.columns("small_area"):
+        return False
+    n = ws.scalar("SELECT count(*) FROM needs_residence WHERE date_of_death IS NOT NULL")
+    if not n:
+        return False
+    age = "floor(date_diff('day', d.date_of_birth, d.date_of_death) / 365.25)"
+    deaths = f"""(SELECT sa.area_code, {period_sql("d.date_of_death", period_type)} AS period,
+  {LE_BAND_SQL.format(a=age)} AS age_from, 1 AS one
+FROM (SELECT person_key, min(area_code) AS area_code, min(date_of_birth) AS date_of_birth,
+        min(date_of_death) AS date_of_death
+      FROM needs_residence WHERE date_of_death IS NOT NULL GROUP BY person_key) d
+JOIN small_area sa ON sa.area_code = d.area_code
+WHERE d.date_of_birth IS NOT NULL)"""
+    ws.create_table_as(
+        "needs_deaths",
+        _rollup_decile("sum(s.one) AS deaths", deaths, "s.period, s.age_from"),
+    )
+    ws.create_table_as(
+        "needs_pop_le",
+        _rollup_decile(
+            "sum(s.population) AS population",
+            f"(SELECT area_code, year, population, {LE_BAND_SQL.format(a='age_from')} AS age_from "
+            "FROM population)",
+            "s.year, s.age_from",
+        ),
+    )
+    if ws.has_table("needs_events"):
+        ws.create_table_as(
+            "needs_events_decile",
+            f"""SELECT * FROM ({
+                _rollup_decile(
+                    "sum(s.events) AS events",
+                    "(SELECT * FROM needs_events WHERE unresolved IS NULL)",
+                    "s.indicator, s.period, s.age_from",
+                )
+            }) x WHERE decile IS NOT NULL""",
+        )
+    ws.create_table_as(
+        "needs_pop_decile",
+        f"""SELECT * FROM ({
+            _rollup_decile(
+                "sum(s.population) AS population",
+                "(SELECT area_code, year, population, "
+                f"{age_band_sql('age_from')} AS age_from FROM population)",
+                "s.year, s.age_from",
+            )
+        }) x WHERE decile IS NOT NULL""",
+    )
+    return True

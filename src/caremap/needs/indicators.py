@@ -51,12 +51,15 @@ def event_indicators(
     suppress_below: int,
     coverage: dict[str, tuple] | None = None,
     period_type: str = "financial",
+    reference: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Counts, crude rates, DSRs and ISRs for event indicators at every geography.
 
     ``counts``: indicator, area_type, area_code, period, age_from (NaN = age unknown), events.
     ``pop``: area_type, area_code, year, age_from, population. ``coverage`` gives each
     indicator's first and last event date, so rows for a partly covered year say so.
+    ``reference``: age-specific reference rates per ESP 2013 band (e.g. England's, from
+    `read_reference`) for the ISRs; default the rates of the widest geography present.
     """
     if counts.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -88,6 +91,9 @@ def event_indicators(
         ref_rate = x[ref_mask].sum(axis=0) / np.where(
             n[ref_mask].sum(axis=0) > 0, n[ref_mask].sum(axis=0), 1
         )
+        ref_name = f"all {top[0]}s"
+        if reference is not None:
+            ref_rate, ref_name = reference, "supplied reference"
         expected = (n * ref_rate).sum(axis=1)
         obs_known = x.sum(axis=1)
         base = pd.DataFrame(
@@ -155,7 +161,7 @@ def event_indicators(
                     obs_known,
                     expected,
                     *ival,
-                    f"isr x100 (reference: all {top[0]}s)",
+                    f"isr x100 (reference: {ref_name})",
                     conf,
                     inote,
                 )
@@ -164,6 +170,41 @@ def event_indicators(
             for f in out[start:]:
                 f["note"] = [period_note if n is None else f"{n}; {period_note}" for n in f["note"]]
     return pd.concat(out, ignore_index=True)[COLUMNS]
+
+
+def read_reference(path) -> np.ndarray:
+    """Reference rates per ESP 2013 band from a CSV: band label (first column; ESP 2013
+    labels, caremap's 0 and 1-4, or single years), ``count``, ``population``. Every band must
+    be present, with a population above zero; errors name the file, row, band and field."""
+    from caremap.core.errors import InputError
+    from caremap.core.stats.standard_population import ESP2013_LABELS, parse_band
+
+    f = str(path)
+    try:
+        t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read the ISR reference: {e}", file=f) from None
+    for c in ("count", "population"):
+        if c not in t.columns:
+            raise InputError(f"no column {c!r} in the ISR reference", file=f, field=c)
+    counts = np.zeros(len(ESP2013_AGE_FROM))
+    pops = np.zeros(len(ESP2013_AGE_FROM))
+    for i, row in enumerate(t.itertuples(index=False), start=2):
+        b = ESP2013_AGE_FROM.index(parse_band(row[0], file=f, row=i))
+        for c, arr in (("count", counts), ("population", pops)):
+            try:
+                v = float(getattr(row, c))
+            except ValueError:
+                raise InputError(f"{getattr(row, c)!r} is not a number", file=f, row=i,
+                                 field=c) from None  # fmt: skip
+            if v < 0:
+                raise InputError(f"{v:g} is negative", file=f, row=i, field=c)
+            arr[b] += v
+    for b, lab in enumerate(ESP2013_LABELS):
+        if pops[b] <= 0:
+            raise InputError(f"age band {lab}: no reference population", file=f,
+                             field="population")  # fmt: skip
+    return counts / pops
 
 
 def period_label(period: int, period_type: str) -> str:

@@ -29,10 +29,22 @@ from caremap.needs.indicators import (
     event_indicators,
     period_label,
     prevalence_indicators,
+    read_reference,
 )
 from caremap.needs.localities import build_localities, summarise
+from caremap.needs.mortality import mortality_tables
 
-WORK_TABLES = ("needs_residence", "needs_geo", "needs_pop", "needs_events", "needs_counts")
+WORK_TABLES = (
+    "needs_residence",
+    "needs_geo",
+    "needs_pop",
+    "needs_events",
+    "needs_counts",
+    "needs_deaths",
+    "needs_pop_le",
+    "needs_events_decile",
+    "needs_pop_decile",
+)
 
 
 TABLES = ("needs_locality_map", "needs_locality_summary", "needs_indicator", "needs_unresolved")
@@ -144,7 +156,9 @@ def _prevalence_period(ws: Workspace) -> str:
     return str(int(y)) if y is not None else "latest"
 
 
-def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _indicators(
+    ws: Workspace, config: NeedsConfig, reference=None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Count in SQL, compute in NumPy, write needs_indicator and needs_unresolved."""
     want = list(config.indicators)
     usable = sqlc.build_counts(ws, want, config.period_type)
@@ -168,6 +182,7 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
                 config.suppress_dsr_below,
                 coverage,
                 config.period_type,
+                reference,
             )
         )
         unresolved = ws.df(sqlc.unresolved_sql() + " ORDER BY indicator, period, reason")
@@ -177,6 +192,12 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
             period_label(int(p), config.period_type) if pd.notna(p) else None
             for p in unresolved["period"]
         ]
+    decile = None
+    if sqlc.build_mortality(ws, config.period_type):  # life expectancy and SII, if deaths
+        rows, decile = mortality_tables(
+            ws, config.confidence, config.rate_multiplier, config.period_type, config.seed
+        )
+        frames.append(rows)
     if "prevalence" in want:
         if ws.has_table("source_record") and ws.scalar(
             "SELECT count(*) FROM source_record WHERE source_system = 'gp'"
@@ -208,15 +229,18 @@ def _indicators(ws: Workspace, config: NeedsConfig) -> tuple[pd.DataFrame, pd.Da
     with ws.transaction():
         ws.write_table("needs_indicator", pa.Table.from_pandas(table, preserve_index=False))
         ws.write_table("needs_unresolved", pa.Table.from_pandas(unresolved, preserve_index=False))
+        if decile is not None:
+            ws.write_table("needs_decile", pa.Table.from_pandas(decile, preserve_index=False))
     return table, unresolved, skipped
 
 
 def run_needs(ws: Workspace, config: NeedsConfig | None = None) -> NeedsResult:
     """The needs-assessment step: localities, indicator counts (SQL), statistics (NumPy)."""
     config = config or NeedsConfig()
+    reference = read_reference(config.isr_reference) if config.isr_reference else None
     mapping, method = localities(ws, config)
     try:
-        table, unresolved, skipped = _indicators(ws, config)
+        table, unresolved, skipped = _indicators(ws, config, reference)
     finally:
         for t in WORK_TABLES:  # person-level working tables never outlive the step
             ws.drop_table(t)

@@ -13,7 +13,11 @@ Sources:
   scale, z = sqrt(E) log(O/E), truncation of the top and bottom 10% of z-scores by rank) or
   the "CQC" method (square-root scale, Winsorisation); proportions on the arcsine square-root
   scale; unadjusted ratio limits from the exact Poisson interval of a count equal to E.
-  Their published test: six units give phi = 2.948033 by the SHMI method.
+  Their published test: six units give phi = 2.948033 by the SHMI method. Ratios of counts
+  (``data_type = "RC"``, e.g. bed-days per admission): target sum(O)/sum(D), unit values
+  log((O + 0.5)/(D + 0.5)) with s^2 = O/(O + 0.5)^2 + D/(D + 0.5)^2, Winsorised, and limits
+  exp(log(target) -/+ z sqrt(1/(4 D) + tau^2)) at each denominator D, as FunnelPlotR's
+  ``transformed_zscore`` and ``calculate_limits`` compute them.
 * Benjamini Y. & Hochberg Y. (1995) "Controlling the false discovery rate", *JRSS B*
   57:289-300 (q-values for flagging across many units).
 * Goldstein H. & Spiegelhalter D.J. (1996) "League tables and their limitations", *JRSS A*
@@ -30,7 +34,7 @@ from scipy import stats
 
 from caremap.core.errors import InputError
 
-DataType = Literal["SR", "PR", "rate"]
+DataType = Literal["SR", "PR", "RC", "rate"]
 SrMethod = Literal["SHMI", "CQC"]
 Adjustment = Literal["none", "phi", "tau2"]
 Z95 = float(stats.norm.ppf(0.975))
@@ -92,6 +96,11 @@ def transform(
         t = float(np.arcsin(np.sqrt(target)))
         y = np.arcsin(np.sqrt(o / d))
         s = 1 / (2 * np.sqrt(d))
+        return Transformed(y, s, t, (y - t) / s)
+    if data_type == "RC":
+        t = float(np.log(target))
+        y = np.log((o + 0.5) / (d + 0.5))
+        s = np.sqrt(o / (o + 0.5) ** 2 + d / (d + 0.5) ** 2)
         return Transformed(y, s, t, (y - t) / s)
     e = d * target if data_type == "rate" else d
     ratio = o / e
@@ -179,6 +188,13 @@ def limits(
         lo = np.sin(np.clip(t - half, 0, np.pi / 2)) ** 2
         hi = np.sin(np.clip(t + half, 0, np.pi / 2)) ** 2
         return lo, hi
+    if data_type == "RC":
+        s2 = 1 / (4 * d)
+        if adjustment == "tau2":
+            half = z * np.sqrt(s2 + tau2)
+        else:
+            half = z * np.sqrt((phi if adjustment == "phi" else 1.0) * s2)
+        return target * np.exp(-half), target * np.exp(half)
     scale = target if data_type == "rate" else 1.0
     e = d * target if data_type == "rate" else d
     if adjustment == "none":
@@ -254,7 +270,9 @@ def funnel(
         target = 1.0 if data_type == "SR" else float(o.sum() / d.sum())
     tr = transform(o, d, data_type, sr_method, target)
     trimmed = (
-        truncate(tr.z, trim) if data_type != "PR" and sr_method == "SHMI" else winsorise(tr.z, trim)
+        truncate(tr.z, trim)
+        if data_type in ("SR", "rate") and sr_method == "SHMI"
+        else winsorise(tr.z, trim)
     )
     phi, tau2, n_used = phi_tau2(trimmed, tr.s)
     if adjustment == "phi" and phi > 1:
