@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from caremap.core.errors import InputError
-from caremap.core.stats.intervals import Interval, _out, byars, normalise_confidence
+from caremap.core.stats.intervals import Interval, as_output, byars, normalise_confidence
 from caremap.core.stats.standard_population import ESP2013, ESP2013_LABELS
 
 Match = Literal["label", "order"]
@@ -175,7 +175,7 @@ def dsr_nonindependent(
     lower, upper = _dobson_limits(value, var, total, conf, multiplier)
     small = total < suppress_below
     return Interval(
-        _out(np.where(small, np.nan, value)),
-        _out(np.where(small, np.nan, lower)),
-        _out(np.where(small, np.nan, upper)),
+        as_output(np.where(small, np.nan, value)),
+        as_output(np.where(small, np.nan, lower)),
+        as_output(np.where(small, np.nan, upper)),
     )

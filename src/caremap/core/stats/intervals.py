@@ -78,7 +78,8 @@ def _counts(x: ArrayLike, name: str) -> np.ndarray:
     return a
 
 
-def _out(a: np.ndarray):
+def as_output(a: np.ndarray):
+    """A scalar for a 0-d array, the array otherwise (so scalar inputs give scalar results)."""
     return a.item() if a.ndim == 0 else a
 
 
@@ -102,7 +103,7 @@ def wilson(x: ArrayLike, n: ArrayLike, conf: float = 0.95) -> tuple:
     denom = 2.0 * (n + z * z)
     lower = (2.0 * x + z * z - root) / denom
     upper = (2.0 * x + z * z + root) / denom
-    return _out(np.clip(lower, 0.0, 1.0)), _out(np.clip(upper, 0.0, 1.0))
+    return as_output(np.clip(lower, 0.0, 1.0)), as_output(np.clip(upper, 0.0, 1.0))
 
 
 def exact_poisson(o: ArrayLike, conf: float = 0.95) -> tuple:
@@ -118,7 +119,7 @@ def exact_poisson(o: ArrayLike, conf: float = 0.95) -> tuple:
         lower = np.where(o > 0, gammaincinv(np.where(o > 0, o, 1.0), alpha / 2.0), 0.0)
         upper = gammaincinv(o + 1.0, 1.0 - alpha / 2.0)
     lower = np.where(np.isnan(o), np.nan, lower)
-    return _out(np.asarray(lower)), _out(np.asarray(upper))
+    return as_output(np.asarray(lower)), as_output(np.asarray(upper))
 
 
 def byars(o: ArrayLike, conf: float = 0.95, exact_below: float = 0) -> tuple:
@@ -142,7 +143,7 @@ def byars(o: ArrayLike, conf: float = 0.95, exact_below: float = 0) -> tuple:
             el, eu = exact_poisson(np.where(small, o, 0.0), conf)
             lower = np.where(small, el, lower)
             upper = np.where(small, eu, upper)
-    return _out(np.asarray(lower)), _out(np.asarray(upper))
+    return as_output(np.asarray(lower)), as_output(np.asarray(upper))
 
 
 def crude_rate(
@@ -173,9 +174,9 @@ def _count_over(
         raise InputError(f"{what} must all be greater than zero", field=field)
     lo, hi = byars(o, conf, exact_below=exact_below)
     return Interval(
-        _out(o / d * scale),
-        _out(np.asarray(lo) / d * scale),
-        _out(np.asarray(hi) / d * scale),
+        as_output(o / d * scale),
+        as_output(np.asarray(lo) / d * scale),
+        as_output(np.asarray(hi) / d * scale),
     )
 
 
@@ -231,9 +232,9 @@ def dobson_dsr(
     suppressed = total < suppress_below
     nan = np.nan
     return Interval(
-        _out(np.where(suppressed, nan, value * multiplier)),
-        _out(np.where(suppressed, nan, lower * multiplier)),
-        _out(np.where(suppressed, nan, upper * multiplier)),
+        as_output(np.where(suppressed, nan, value * multiplier)),
+        as_output(np.where(suppressed, nan, lower * multiplier)),
+        as_output(np.where(suppressed, nan, upper * multiplier)),
     )
 
 
@@ -246,7 +247,7 @@ def expected_events(
     rp = np.asarray(ref_pops_by_band, dtype=float)
     if np.any(rp <= 0):
         raise InputError("reference populations must be greater than zero", field="population")
-    return _out(np.asarray((n * (rc / rp)).sum(axis=-1)))
+    return as_output(np.asarray((n * (rc / rp)).sum(axis=-1)))
 
 
 def isr(
