@@ -78,7 +78,7 @@ class NeedsSelection:
 
     def _plain(self, v) -> str:
         v = _f(v)
-        return "–" if v is None else (f"{number(v)}%" if self.unit == "%" else number(v))
+        return "–" if v is None else number(v)
 
     def interval(self, code: str) -> str:
         r = self.rows[code]

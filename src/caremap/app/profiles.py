@@ -42,6 +42,8 @@ def _indicator_rows(ctx: PageContext, code: str) -> pd.DataFrame:
         conf = pd.to_numeric(df["confidence"], errors="coerce")
         if (conf - 0.95).abs().lt(1e-9).any():
             df = df[(conf - 0.95).abs() < 1e-9]
+    if "method" not in df:
+        return df
     keep = []
     for _ind, g in df.groupby("indicator", sort=True):
         methods = g["method"].dropna().unique().tolist()
@@ -67,7 +69,7 @@ def area_profile(ctx: PageContext, code: str) -> tuple[str, list[Section]]:
     for ind, g in own.groupby("indicator", sort=True) if len(own) else []:
         g = g.sort_values("period")
         last = g.iloc[-1]
-        method = last.get("method")
+        method = last.get("method") if "method" in last else None
         line = [
             cell(indicator_label(ind), href("/needs", indicator=ind, area=code)),
             cell(str(last.get("period")), num=False),

@@ -15,7 +15,8 @@ from caremap.app.glossary import fmt, helptext, label
 from caremap.app.query import BadRequest, NotFound
 
 Section = dict[str, Any]
-VALUE = re.compile(r"^[A-Za-z0-9 _./:()%,&-]{1,80}$")
+# A value no option could have: markup or quoting characters, control characters, > 80 long.
+VALUE = re.compile(r"^[^<>\"`\\\x00-\x1f\x7f]{1,80}$")
 
 
 def choose(ctx, param: str, options: list, default, labels: dict | None = None):
@@ -34,7 +35,7 @@ def choose(ctx, param: str, options: list, default, labels: dict | None = None):
         return default
     if not VALUE.match(raw):
         raise BadRequest(
-            f"{param} must be letters, digits, spaces or . _ / : ( ) % - (at most 80)",
+            f'{param} must be at most 80 characters, without < > " ` \\ or control characters',
             field=param,
         )
     by_text = {str(o): o for o in options}

@@ -3,6 +3,8 @@ lists (backlog forecasts)."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from caremap.app import charts, sections
 from caremap.app.capabilities import PageContext, Section, builder
 from caremap.app.glossary import number
@@ -63,7 +65,9 @@ def performance(ctx: PageContext) -> list[Section]:
         ]
         concern = summ[summ["variation_icon"].astype(str).str.startswith("concern")]
         better = summ[summ["variation_icon"].astype(str).str.startswith("improvement")]
-        fails = summ[summ["assurance_icon"].astype(str) == "consistent_fail"]
+        fails = summ[
+            summ.get("assurance_icon", pd.Series(dtype=str)).astype(str) == "consistent_fail"
+        ]
         answer.append(
             f"{_source_label(source)}: of {len(summ)} series, {len(concern)} show special "
             f"cause concern, {len(better)} special cause improvement and "
@@ -75,8 +79,9 @@ def performance(ctx: PageContext) -> list[Section]:
             answer.append(
                 "Look first at: "
                 + "; ".join(
-                    f"{nm.series(r.series)} (latest {number(r.latest_value)}, mean {number(r.mean)})"
-                    for r in concern.head(3).itertuples()
+                    f"{nm.series(r['series'])} (latest {number(r.get('latest_value'))}, "
+                    f"mean {number(r.get('mean'))})"
+                    for r in concern.head(3).to_dict("records")
                 )
                 + "."
             )
@@ -132,19 +137,22 @@ def performance(ctx: PageContext) -> list[Section]:
 
 def _mdc_table(summ, nm, source) -> Section:
     rows = []
-    for r in summ.head(25).itertuples():
-        v = variation_icon(r.variation_icon)
-        a = assurance_icon(getattr(r, "assurance_icon", None))
+    for r in summ.head(25).to_dict("records"):
+        v = variation_icon(r.get("variation_icon"))
+        a = assurance_icon(r.get("assurance_icon"))
+        latest = r.get("latest_value")
         rows.append(
             [
-                cell(nm.series(r.series), href("/performance", source=source, series=r.series)),
-                cell(str(r.last_date)[:10]),
-                cell(number(r.latest_value), num=True, value=r.latest_value),
-                cell(number(r.mean), num=True),
-                cell(number(getattr(r, "target", None)), num=True),
-                cell(v, cls="cm-icon", icon=str(r.variation_icon)),
+                cell(
+                    nm.series(r["series"]), href("/performance", source=source, series=r["series"])
+                ),
+                cell(str(r.get("last_date") or "–")[:10]),
+                cell(number(latest), num=True, value="" if latest is None else latest),
+                cell(number(r.get("mean")), num=True),
+                cell(number(r.get("target")), num=True),
+                cell(v, cls="cm-icon", icon=str(r.get("variation_icon"))),
                 cell(a if a is not None else "no target", cls="cm-icon"),
-                cell(describe(r.variation_icon, getattr(r, "assurance_icon", None))),
+                cell(describe(r.get("variation_icon"), r.get("assurance_icon"))),
             ]
         )
     return grid(
@@ -291,7 +299,7 @@ def _best_practice(ctx, nm) -> Section:
             else f"{nm.site(r.site_code)}: {what} {number(r.value)}"
         )
         text += f" and a target of {number(r.target)}; ranked {r.rank}"
-        if getattr(r, "rank_upper", None) == getattr(r, "rank_upper", None):
+        if pd.notna(getattr(r, "rank_upper", None)):
             text += f" (95% interval of rank {number(r.rank_lower)} to {number(r.rank_upper)})"
         items.append((href(f"/sites/{r.site_code}"), text + "."))
     return {

@@ -86,8 +86,8 @@ def needs(ctx: PageContext) -> list[Section]:
     if kids and me is not None:
         answer.append(
             f"Of {len(kids)} {plural(kid_level, len(kids))} in {nm.area(area)}, {len(higher)} "
-            f"{'is' if len(higher) == 1 else 'are'} significantly above its {val(me['value'])} "
-            f"and {len(lower)} below."
+            f"{'is' if len(higher) == 1 else 'are'} significantly above {nm.area(area)} "
+            f"({val(me['value'])}) and {len(lower)} below."
         )
         ranked = sorted(kids, key=lambda k: -(rows[k]["value"] or float("-inf")))
         for k in [*higher[:3], *lower[:3]] or ranked[:1]:
