@@ -139,4 +139,15 @@ def build_pages_workspace(path) -> None:
             }
         ),
     )
+    ws.write_table(
+        "load_log",
+        pd.DataFrame(
+            {
+                "table_name": ["small_area", "truth.person"],
+                "rows_read": [48, 40],
+                "rows_loaded": [48, 40],
+                "rows_quarantined": [0, 0],
+            }
+        ),
+    )
     ws.close()

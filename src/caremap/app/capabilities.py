@@ -247,5 +247,17 @@ def build_page(ctx: PageContext, cap: Capability) -> list[Section]:
 def generic_sections(ctx: PageContext, info: TableInfo) -> list[Section]:
     """A preview of a table no builder draws (no automatic chart: summing a measure over
     the other columns adds unrelated things)."""
+    from caremap.app.names import names_for
+
     df = ctx.frame(info.name, limit=25)
+    if "table_name" in df and ctx.user.role != "admin":
+        df = df[~df["table_name"].astype(str).str.startswith("truth.")]
+    nm = names_for(ctx)
+    for c in df.columns:  # codes of sites, providers and areas shown by their names
+        if (
+            c.endswith(("_code", "unit", "_id"))
+            and df[c].dtype == object
+            and df[c].map(lambda v: v is not None and nm.known(v)).any()
+        ):
+            df[c] = df[c].map(lambda v: nm.any(v) if v is not None else v)
     return [ctx.table(f"{info.name} ({info.rows:,} rows)", df, more=f"/tables/{info.name}")]

@@ -93,8 +93,15 @@ class Names:
 
     def waiting_list(self, code: str) -> str:
         """``"XA01 / 101"`` -> ``"Westford Hospitals NHS Trust: Urology"``."""
-        provider, _, tfc = str(code).partition(" / ")
-        spec = TREATMENT_FUNCTIONS.get(tfc.strip(), f"treatment function {tfc}".strip())
+        text = str(code)
+        provider, sep, tfc = text.partition(" / ")
+        if not sep:
+            provider, _, tfc = text.partition(" ")
+        tfc = tfc.strip()
+        if tfc.isdigit():
+            spec = TREATMENT_FUNCTIONS.get(tfc, f"treatment function {tfc}")
+        else:
+            spec = tfc.replace("_", " ").capitalize()
         return f"{self.provider(provider.strip())}: {spec}" if tfc else self.provider(provider)
 
     def series(self, code: str) -> str:

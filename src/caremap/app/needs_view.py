@@ -260,12 +260,17 @@ def profile_href(code: str, names: Names, indicator: str | None = None) -> str:
 def needs_selection(ctx, indicators: list[str], nm: Names) -> NeedsSelection:
     """The indicator, area, period and measure chosen in the URL (checked), and its rows."""
     indicator = sections.choose(ctx, "indicator", indicators, _default_indicator(indicators), None)
+    # the filter form says which indicator it was drawn for: when the user has just chosen
+    # another, a period, measure or area that the new one lacks falls back to its default
+    changed = ctx.request.query_params.get("shown") not in (None, indicator)
     where: dict = {"indicator": indicator}
     periods = [str(p) for p in ctx.distinct("needs_indicator", "period", where)]
-    period = sections.choose(ctx, "period", periods, periods[-1] if periods else None)
+    period = sections.choose(
+        ctx, "period", periods, periods[-1] if periods else None, lenient=changed
+    )
     methods = ctx.distinct("needs_indicator", "method", where)
     pref = next((m for p in METHOD_PREFERENCE for m in methods if m.startswith(p)), None)
-    method = sections.choose(ctx, "method", methods, pref)
+    method = sections.choose(ctx, "method", methods, pref, lenient=changed)
     info = ctx.info("needs_indicator")
     cols = [c for c in COLS if info.has(c)]
     w = {"indicator": indicator}
@@ -297,7 +302,9 @@ def needs_selection(ctx, indicators: list[str], nm: Names) -> NeedsSelection:
     areas = sorted(rows, key=lambda c: (order.get(nm.level.get(c, ""), 9), nm.area(c)))
     default = next((a for a in areas if nm.level.get(a) == "ics"), areas[0] if areas else "")
     area = (
-        sections.choose(ctx, "area", areas, default, {a: nm.area(a) for a in areas})
+        sections.choose(
+            ctx, "area", areas, default, {a: nm.area(a) for a in areas}, lenient=changed
+        )
         if areas
         else ""
     )

@@ -19,11 +19,14 @@ Section = dict[str, Any]
 VALUE = re.compile(r"^[^<>\"`\\\x00-\x1f\x7f]{1,80}$")
 
 
-def choose(ctx, param: str, options: list, default, labels: dict | None = None):
+def choose(
+    ctx, param: str, options: list, default, labels: dict | None = None, lenient: bool = False
+):
     """A filter value from the query string, checked against the values that exist.
 
     Malformed (characters no value has, or too long, or repeated): 400. Well-formed but not
-    among ``options``: 404 naming what was not found and some that exist.
+    among ``options``: 404 naming what was not found and some that exist, unless ``lenient``
+    (a filter form whose parent choice just changed: the stale value gives way to the default).
     """
     values = ctx.request.query_params.getlist(param)
     if not values:
@@ -39,6 +42,8 @@ def choose(ctx, param: str, options: list, default, labels: dict | None = None):
             field=param,
         )
     by_text = {str(o): o for o in options}
+    if raw not in by_text and lenient:
+        return default
     if raw not in by_text:
         shown = ", ".join((labels or {}).get(o, str(o)) for o in options[:8])
         raise NotFound(f"no {param} {raw!r} here; there are: {shown}", field=param)

@@ -265,6 +265,7 @@ def quality(ctx: PageContext) -> list[Section]:
                 "Reconciliation (read = loaded + quarantined)",
                 loads.sort_values("rows_quarantined", ascending=False),
                 list(loads.columns),
+                tables=["load_log"],  # drawn here, so never previewed with truth.* rows
             )
         )
     if "quarantine" in names:

@@ -70,6 +70,7 @@ def needs(ctx: PageContext) -> list[Section]:
                 sections.select("period", "Period", [(p, p) for p in sel.periods], sel.period),
                 sections.select("method", "Measure", [(m, m) for m in sel.methods], sel.method),
             ],
+            keep={"shown": indicator},
         )
     ]
     me = rows.get(area)
