@@ -148,6 +148,38 @@ TERMS: dict[str, Term] = {
     "relief_capacity": _t(
         "Capacity needed", "Weekly capacity needed to reach the target list size.", "count"
     ),
+    "list": _t("Waiting list", "Provider and specialty (NHS treatment function)."),
+    "over_target": _t("Over 18 weeks", "Pathways waiting longer than the target.", "count"),
+    "p_cleared": _t(
+        "Chance of clearing", "Share of simulations in which the long waits clear.", "fraction"
+    ),
+    "week_median": _t("Median week", "Median week at which the long waits clear.", "count"),
+    "week_p90": _t("90th centile week", "Week by which 90% of simulations clear.", "count"),
+    "final_list_median": _t("List at the end", "Median list size at the horizon.", "count"),
+    "final_breaches_median": _t(
+        "Long waits at the end", "Median pathways over target at the horizon.", "count"
+    ),
+    "rows_read": _t("Rows read", "Rows in the source extract.", "count"),
+    "rows_loaded": _t("Rows loaded", "Rows that passed validation.", "count"),
+    "rows_quarantined": _t(
+        "Rows quarantined", "Rows held back with a reason (see below).", "count"
+    ),
+    "group_type": _t("Group", "What the rows are grouped by."),
+    "group_value": _t("Group value", "The area or decile."),
+    "mean_minutes": _t("Mean minutes", "Mean travel time to the nearest centre.", "minutes"),
+    "within_30": _t("Within 30 min", "People within 30 minutes.", "fraction"),
+    "within_45": _t("Within 45 min", "People within 45 minutes.", "fraction"),
+    "within_60": _t("Within 60 min", "People within 60 minutes.", "fraction"),
+    "major_trauma_per_year": _t("Major trauma a year", "Major trauma patients a year."),
+    "min_volume_major": _t("Minimum volume", "The specification's minimum a year."),
+    "meets_minimum": _t("Meets minimum", "Whether the site sees the minimum volume."),
+    "site_code": _t("Site", "The site (name shown; code on its own page)."),
+    "area": _t("Area", "The area: region, ICS, locality or small area."),
+    "indicator": _t("Indicator", "What is measured."),
+    "period": _t("Period", "Financial year or date of the measure."),
+    "critical_not_met": _t(
+        "Critical not met", "Criteria marked critical that are not met.", "count"
+    ),
     # performance
     "mean": _t("Mean", "Centre line of the SPC chart."),
     "upl": _t("Upper process limit", "Mean + 3 sigma from the moving range (XmR)."),
