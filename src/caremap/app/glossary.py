@@ -180,6 +180,11 @@ TERMS: dict[str, Term] = {
     "critical_not_met": _t(
         "Critical not met", "Criteria marked critical that are not met.", "count"
     ),
+    "criteria": _t("Criteria", "Criteria of the specification checked.", "count"),
+    "met": _t("Met", "Criteria met.", "count"),
+    "not_met": _t("Not met", "Criteria not met.", "count"),
+    "no_evidence": _t("No evidence", "Criteria without the data to check them.", "count"),
+    "derogated": _t("Derogated", "Criteria with an agreed derogation.", "count"),
     # performance
     "mean": _t("Mean", "Centre line of the SPC chart."),
     "upl": _t("Upper process limit", "Mean + 3 sigma from the moving range (XmR)."),

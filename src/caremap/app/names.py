@@ -199,9 +199,17 @@ def _hub_names(ctx: PageContext, n: Names) -> None:
 
 
 def names_for(ctx: PageContext) -> Names:
-    """The names of this page's workspace snapshot (cached on the context)."""
+    """The names of this page's workspace snapshot: read once per catalog snapshot (names are
+    reference data, the same for every role) and kept on the app state."""
     cached = getattr(ctx, "_names", None)
+    if cached is not None:
+        return cached
+    version, _ = ctx.st.catalog.snapshot(ctx.st.cursor())
+    store = ctx.st.__dict__.setdefault("_caremap_names", {})
+    cached = store.get(version)
     if cached is None:
         cached = load_names(ctx)
-        ctx._names = cached  # type: ignore[attr-defined]
+        store.clear()
+        store[version] = cached
+    ctx._names = cached  # type: ignore[attr-defined]
     return cached

@@ -243,11 +243,11 @@ def profile_link(code, nm) -> str | None:
 
 def _network_question(sc, scenario) -> Section:
     rows = sc.set_index("scenario")
-    base = rows.index[0]
+    base = "today" if "today" in rows.index else rows.index[0]
     best = sc.sort_values("mean_minutes_population").iloc[0]
     b = rows.loc[base]
     answer = [
-        f"Today ({base}): centres {b['centre names']}; mean travel "
+        f"{'Today' if base == 'today' else base}: centres {b['centre names']}; mean travel "
         f"{number(b.get('mean_minutes_population'))} minutes, "
         f"{fmt('population_within_30', b.get('population_within_30'))} of people within 30 min."
     ]
