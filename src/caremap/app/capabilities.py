@@ -4,8 +4,7 @@ The pages, their titles and the step whose command produces their tables come fr
 `caremap.core.manifest.PAGES`.
 
 A page lists the tables of its capability (by name prefix) and draws them with a specific
-builder (`caremap.app.views`) when one is registered, or generically: a chart of the first
-measure by the first dimension and a preview. A page whose tables are absent says which
+builder (`caremap.app.views`) when one is registered, or generically as a preview. A page whose tables are absent says which
 command produces them.
 """
 
@@ -19,7 +18,6 @@ from typing import Any
 import pandas as pd
 from fastapi import Request
 
-from caremap.app import charts
 from caremap.app.catalog import TableInfo, visible_kinds
 from caremap.app.data import published_for
 from caremap.app.query import Filter, read_page
@@ -203,20 +201,19 @@ def build_page(ctx: PageContext, cap: Capability) -> list[Section]:
 
 
 def generic_sections(ctx: PageContext, info: TableInfo) -> list[Section]:
-    """A chart of the first count or measure by the first dimension, and a preview."""
-    df = ctx.frame(info.name, limit=2000)
-    out: list[Section] = []
-    dim = next((d for d in info.roles.dims if df[d].nunique() > 1), None) if len(df) else None
-    val = next(iter(info.roles.counts + info.roles.measures), None)
-    if dim and val:
-        agg = df.groupby(dim, dropna=False)[val].sum(min_count=1).reset_index()
-        agg = agg.sort_values(val, ascending=False, na_position="last").head(30)
-        out.append(
-            ctx.chart(
-                f"{info.name}: {val} by {dim}",
-                charts.bar("", agg[dim].astype(str), agg[val], xlabel=dim, ylabel=val),
-                note="Sum over the other columns; blank where suppressed.",
-            )
-        )
-    out.append(ctx.table(f"{info.name} ({info.rows:,} rows)", df, more=f"/tables/{info.name}"))
-    return out
+    """A preview of a table no builder draws (no automatic chart: summing a measure over
+    the other columns adds unrelated things)."""
+    from caremap.app.names import names_for
+
+    df = ctx.frame(info.name, limit=25)
+    if "table_name" in df and ctx.user.role != "admin":
+        df = df[~df["table_name"].astype(str).str.startswith("truth.")]
+    nm = names_for(ctx)
+    for c in df.columns:  # codes of sites, providers and areas shown by their names
+        if (
+            c.endswith(("_code", "unit", "_id"))
+            and df[c].dtype == object
+            and df[c].map(lambda v: v is not None and nm.known(v)).any()
+        ):
+            df[c] = df[c].map(lambda v: nm.any(v) if v is not None else v)
+    return [ctx.table(f"{info.name} ({info.rows:,} rows)", df, more=f"/tables/{info.name}")]

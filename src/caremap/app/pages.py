@@ -14,7 +14,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
-from caremap.app import audit, data, views, views_operations, views_population, views_services
+from caremap.app import (
+    audit,
+    data,
+    glossary,
+    pages_worklist,
+    profiles,
+    views,
+    views_budget,
+    views_operations,
+    views_population,
+    views_services,
+)
 from caremap.app.api import CODE_PATTERN, TABLE_PATTERN, Filters, Limit, Offset, OrderBy
 from caremap.app.capabilities import BY_SLUG, CAPABILITIES, PageContext, build_page
 from caremap.app.security import (
@@ -34,6 +45,7 @@ BUILDER_MODULES = (
     views,
     views_population,
     views_services,
+    views_budget,
     views_operations,
 )  # importing registers builders
 _env = Environment(
@@ -46,6 +58,7 @@ _env = Environment(
     undefined=ChainableUndefined,
     autoescape=True,
 )
+_env.globals.update(label=glossary.label, helptext=glossary.helptext, fmt=glossary.fmt)
 templates = Jinja2Templates(env=_env)
 PAGE_SIZE = 50
 
@@ -89,6 +102,9 @@ def render_html(request: Request, template: str, **ctx) -> str:
         ),
     )
     sections = ctx.get("sections") or []
+    for i, s in enumerate(sections):  # one id per chart on the page, whoever built it
+        if s.get("kind") == "chart":
+            s["id"] = i + 1
     ctx.setdefault("charts", any(s.get("kind") == "chart" for s in sections))
     return _env.get_template(template).render(
         request=request,
@@ -147,15 +163,22 @@ def error_page(request: Request, status: int, message: str) -> Response:
         422: "Bad request",
     }
     try:
+        back = request.url.path if request.url.query and status in (400, 404, 422) else "/"
+        if back.startswith(("/api", "/static", "/assets", "/vendor")):
+            back = "/"
         return render(
             request,
             "error.html",
             status=status,
             title=titles.get(status, "Something went wrong"),
             message=message,
+            back=back,
         )
     except Exception:  # never fail while reporting a failure
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
+
+
+router.include_router(pages_worklist.router)
 
 
 # Login and logout ------------------------------------------------------------------------
@@ -270,42 +293,61 @@ for _cap in CAPABILITIES:
     router.add_api_route(f"/{_cap.slug}", _capability_route(_cap.slug), methods=["GET"])
 
 
+def _code(code: str, what: str) -> str:
+    if not re.match(CODE_PATTERN, code):
+        raise HTTPException(400, f"a {what} code has letters, digits, '.', '_' or '-' only")
+    return code
+
+
+async def _profile(request: Request, user: User, build, code: str, lede: str):
+    """A cached profile page; its title is computed with its sections."""
+    st = state(request)
+    key = (user.role, user.locality_code, request.url.path, request.url.query)
+
+    def make():
+        ctx = PageContext(st, user, request)
+        title, secs = build(ctx, code)
+        return prepared(
+            render_html(request, "page.html", user=user, title=title, lede=lede, sections=secs)
+        )
+
+    html = await run_in_threadpool(st.html_cache.get_or_compute, (user.username, *key), make)
+    return respond(request, html)
+
+
 @router.get("/needs/area/{area_code}")
-def area_page(request: Request, area_code: str, user: User = Depends(page_user)):
-    if not re.match(CODE_PATTERN, area_code):
-        raise HTTPException(400, "an area code has letters, digits, '.', '_' or '-' only")
-    profile = data.area_profile(state(request), user, area_code)
-    if profile is None:
-        raise HTTPException(404, f"unknown area {area_code!r}")
-    ctx = PageContext(state(request), user, request)
-    return render(
-        request, "page.html", title=f"Area {area_code}", sections=views.area_sections(ctx, profile)
+async def area_page(request: Request, area_code: str, user: User = Depends(page_user)):
+    code = _code(area_code, "area")
+    return await _profile(request, user, profiles.area_profile, code, "Small area profile.")
+
+
+@router.get("/areas/{area_code}")
+async def area_profile_page(request: Request, area_code: str, user: User = Depends(page_user)):
+    code = _code(area_code, "area")
+    return await _profile(
+        request,
+        user,
+        profiles.area_profile,
+        code,
+        "Area profile: needs compared with the ICS and the region.",
     )
 
 
-@router.get("/risk/caseload")
-def caseload_page(
-    request: Request,
-    locality: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
-    offset: Offset = 0,
-    user: User = Depends(page_user),
-):
-    st = state(request)
-    page, _ = data.read_caseload(st, request, user, locality, PAGE_SIZE, offset)
-    ctx = PageContext(st, user, request)
-    import pandas as pd
+@router.get("/sites/{site_code}")
+async def site_page(request: Request, site_code: str, user: User = Depends(page_user)):
+    code = _code(site_code, "site")
+    return await _profile(request, user, profiles.site_profile, code, "Site profile.")
 
-    df = pd.DataFrame(page.rows, columns=page.columns)
-    loc = locality or user.locality_code or "all localities"
-    sections = [
-        ctx.table(
-            f"Caseload: {loc} ({page.total:,} people)",
-            df,
-            rows=PAGE_SIZE,
-            note="Person-level data: this view is recorded in the audit trail.",
-        )
-    ]
-    return render(request, "page.html", title="Caseload", sections=sections, suppressed_note=None)
+
+@router.get("/help")
+async def help_page(request: Request, user: User = Depends(page_user)):
+    return await cached_page(
+        request,
+        user,
+        lambda: views.help_sections(),
+        title="Help and glossary",
+        lede="What each figure means and how areas are compared.",
+    )
 
 
 @router.get("/tables")

@@ -14,6 +14,9 @@ from caremap.app.capabilities import (
     capability_tables,
     missing,
 )
+from caremap.app.glossary import fmt, helptext, label
+from caremap.app.names import names_for
+from caremap.app.sections import cell, frame_grid, grid, question
 from caremap.app.suppression import classify_columns, suppress
 
 SITE_LAYERS = (
@@ -73,28 +76,48 @@ def site_layers(ctx: PageContext) -> list[dict]:
 
 
 def overview(ctx: PageContext) -> list[Section]:
+    """What this workspace covers and the headline answer of each page, with links."""
+    nm = names_for(ctx)
     sections: list[Section] = []
     status = []
     for cap in CAPABILITIES:
         own = capability_tables(ctx, cap)
         status.append(
+            [
+                cell(cap.title, f"/{cap.slug}"),
+                cell(cap.lede),
+                cell("ready" if own else f"not yet produced: run {cap.command}"),
+            ]
+        )
+    regions = [c for c, lv in nm.level.items() if lv == "region"]
+    icss = [c for c, lv in nm.level.items() if lv == "ics"]
+    locs = [c for c, lv in nm.level.items() if lv == "locality" and nm.parent.get(c)]
+    people = None
+    if ctx.has("needs_locality_summary") and ctx.info("needs_locality_summary").has("population"):
+        people = pd.to_numeric(
+            ctx.frame("needs_locality_summary", ["population"])["population"], errors="coerce"
+        ).sum()
+    answer = [
+        f"{', '.join(nm.area(r) for r in regions) or 'One area'}: "
+        f"{len(icss)} ICS, {len(locs)} localities"
+        + (f", {people:,.0f} people" if people else "")
+        + f", {len(nm.sites)} sites and {len(nm.providers)} providers."
+    ]
+    sections.append(
+        question(
+            "What does this workspace cover, and where should I look first?",
+            answer,
+            None,
+        )
+    )
+    if locs:
+        sections.append(
             {
-                "page": cap.title,
-                "tables": len(own),
-                "status": "ready" if own else f"not yet produced: run {cap.command}",
+                "kind": "links",
+                "title": "Locality profiles",
+                "links": [(f"/areas/{c}", nm.area(c)) for c in sorted(locs, key=nm.area)],
             }
         )
-    facts = []
-    for name, label in (
-        ("small_area", "small areas"),
-        ("locality", "localities"),
-        ("site", "sites"),
-        ("provider", "providers"),
-    ):
-        if ctx.has(name):
-            facts.append((label, f"{ctx.info(name).rows:,}"))
-    if facts:
-        sections.append({"kind": "summary", "title": "This workspace", "pairs": facts})
     pts = area_points(ctx)
     if pts:
         sections.append(
@@ -113,14 +136,7 @@ def overview(ctx: PageContext) -> list[Section]:
                 "tables": ["small_area", "site"],
             }
         )
-    sections.append(ctx.table("Pages", pd.DataFrame(status), rows=50))
-    sections.append(
-        {
-            "kind": "links",
-            "title": "Go to",
-            "links": [(f"/{c.slug}", c.title) for c in CAPABILITIES],
-        }
-    )
+    sections.append(grid("Pages", [("Page", ""), ("Answers", ""), ("Status", "")], status))
     return sections
 
 
@@ -148,22 +164,46 @@ def table_list(ctx: PageContext) -> list[Section]:
     ]
 
 
-def area_sections(ctx: PageContext, profile: dict) -> list[Section]:
-    area = profile["area"]
-    out: list[Section] = [
+def help_sections() -> list[Section]:
+    """The glossary: every indicator and column the pages label, with its definition."""
+    from caremap.app.compare import METHOD
+    from caremap.app.glossary import INDICATORS, TERMS, label
+
+    def rows(d):
+        return [
+            [label(k), t.definition, k] for k, t in sorted(d.items(), key=lambda kv: kv[1].label)
+        ]
+
+    return [
         {
             "kind": "summary",
-            "title": profile["area_type"].replace("_", " "),
-            "pairs": [(k, v) for k, v in area.items() if v is not None],
-        }
+            "title": "How areas are compared",
+            "pairs": [
+                ("Higher, similar, lower", METHOD),
+                (
+                    "Intervals",
+                    "95% and 99.8% confidence intervals: Wilson score for "
+                    "proportions, Byar for counts, Dobson for standardised rates (PHE Technical "
+                    "Guide, 2018).",
+                ),
+                (
+                    "Small numbers",
+                    "Counts from 1 to 4, and figures that would reveal them, are "
+                    "not shown to viewers.",
+                ),
+                (
+                    "SPC icons",
+                    "Making Data Count: variation (common cause, improvement, "
+                    "concern) and assurance (passes, fails, hit and miss the target), NHS England "
+                    "and NHS Improvement, 2019.",
+                ),
+            ],
+        },
+        grid("Indicators", [("Name", ""), ("Definition", ""), ("Code", "")], rows(INDICATORS)),
+        grid(
+            "Measures and columns", [("Name", ""), ("Definition", ""), ("Column", "")], rows(TERMS)
+        ),
     ]
-    if profile["indicators"]:
-        out.append(ctx.table("Needs indicators", pd.DataFrame(profile["indicators"]), rows=200))
-    else:
-        out.append(
-            missing(BY_SLUG["needs"], "Needs indicators for this area", ("needs_indicator",))
-        )
-    return out
 
 
 @builder("quality")
@@ -179,10 +219,12 @@ def quality(ctx: PageContext) -> list[Section]:
         ).fetchall()
     }
     if "load_log" in names:
+        # ground truth (truth.*) is for admins only: evaluation, never publication
+        hide = "" if ctx.user.role == "admin" else "WHERE table_name NOT LIKE 'truth.%' "
         loads = con.execute(
             'SELECT table_name AS "table", sum(rows_read) AS rows_read, '
             "sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined "
-            "FROM load_log GROUP BY 1 ORDER BY 1"
+            f"FROM load_log {hide}GROUP BY 1 ORDER BY 1"
         ).df()
         out.append(
             ctx.chart(
@@ -199,11 +241,38 @@ def quality(ctx: PageContext) -> list[Section]:
                 ),
             )
         )
-        out.append(ctx.table("Reconciliation (read = loaded + quarantined)", loads, rows=100))
+        read, loaded = int(loads["rows_read"].sum()), int(loads["rows_loaded"].sum())
+        quarantined = int(loads["rows_quarantined"].sum())
+        out.insert(
+            0,
+            question(
+                "Can these records be trusted: what was loaded, what was rejected, and how "
+                "well do the sources link?",
+                [
+                    f"{read:,} rows read from {len(loads)} tables: {loaded:,} loaded and "
+                    f"{quarantined:,} quarantined ({quarantined / read if read else 0:.2%}); "
+                    f"read = loaded + quarantined "
+                    f"{'holds' if read == loaded + quarantined else 'does NOT hold'}.",
+                    *_linkage_answer(ctx),
+                ],
+                "Every row is either loaded or quarantined with a reason; linkage by "
+                "NHS number, then Fellegi-Sunter probabilistic matching (Splink).",
+                value=read,
+            ),
+        )
+        out.append(
+            frame_grid(
+                "Reconciliation (read = loaded + quarantined)",
+                loads.sort_values("rows_quarantined", ascending=False),
+                list(loads.columns),
+                tables=["load_log"],  # drawn here, so never previewed with truth.* rows
+            )
+        )
     if "quarantine" in names:
+        hide = "" if ctx.user.role == "admin" else "WHERE table_name NOT LIKE 'truth.%' "
         q = con.execute(
             'SELECT table_name AS "table", field, reason, count(*) AS n_rows FROM quarantine '
-            "GROUP BY 1, 2, 3 ORDER BY 4 DESC"
+            f"{hide}GROUP BY 1, 2, 3 ORDER BY 4 DESC"
         ).df()
         if not ctx.user.sees_unsuppressed:
             q, _ = suppress(
@@ -248,7 +317,20 @@ def linkage(ctx: PageContext) -> list[Section]:
                 aggfunc="first",
                 dropna=False,
             )
-            out.append(ctx.table("Linkage quality by source system", piv.reset_index(), rows=100))
+            piv = piv.reset_index()
+            srcs = [c for c in piv.columns if c != "metric"]
+            rows = [
+                [cell(label(r["metric"]), title=helptext(r["metric"]))]
+                + [cell(fmt(r["metric"], r[c]), num=True) for c in srcs]
+                for _, r in piv.iterrows()
+            ]
+            out.append(
+                grid(
+                    "Linkage quality by source system",
+                    [("Measure", ""), *[(str(c).replace("_", " "), "") for c in srcs]],
+                    rows,
+                )
+            )
         else:
             out.append(ctx.table("Linkage quality", q, rows=100))
         out[-1]["tables"] = ["link_quality"]
@@ -267,15 +349,14 @@ def linkage(ctx: PageContext) -> list[Section]:
             )
         )
         out[-1]["tables"] = ["link_cluster_sizes"]
-    if ctx.has("link_evaluation"):
+    if ctx.has("link_evaluation") and ctx.user.role == "admin":  # from ground truth
         ev = ctx.frame("link_evaluation")
         out.append(
             {
                 "kind": "summary",
                 "title": "Linkage against the synthetic ground truth",
                 "pairs": [
-                    (m, f"{v:.4f}" if isinstance(v, float) else v)
-                    for m, v in zip(ev["metric"], ev["value"], strict=True)
+                    (label(m), fmt(m, v)) for m, v in zip(ev["metric"], ev["value"], strict=True)
                 ],
                 "tables": ["link_evaluation"],
             }
@@ -297,5 +378,27 @@ def linkage(ctx: PageContext) -> list[Section]:
                 ],
                 "tables": ["link_model"],
             }
+        )
+    return out
+
+
+def _linkage_answer(ctx: PageContext) -> list[str]:
+    if not ctx.has("link_quality"):
+        return ["Linkage has not been run yet."]
+    q = ctx.frame("link_quality")
+    allrow = q[q["source_system"] == "all"].set_index("metric")["value"]
+    det = q[q["metric"] == "share_linked_deterministically"]
+    out = []
+    if "records" in allrow and "persons" in allrow:
+        out.append(
+            f"{fmt('records', allrow['records'])} records linked into "
+            f"{fmt('persons', allrow['persons'])} people."
+        )
+    if len(det):
+        worst = det.sort_values("value").iloc[0]
+        out.append(
+            f"Linked on NHS number: lowest in {worst['source_system'].replace('_', ' ')} "
+            f"({fmt('share_linked_deterministically', worst['value'])}); the rest by "
+            "probabilistic matching."
         )
     return out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from caremap.app import charts
+from caremap.app import charts, sections
 from caremap.app.capabilities import BY_SLUG, PageContext, Section, builder, missing
-from caremap.app.views_population import choose, option_links
+from caremap.app.glossary import fmt, number
+from caremap.app.names import names_for
+from caremap.app.views_population import choose
 
 STATUS_SCORE = {"met": 1.0, "no evidence": 0.5, "not met": 0.0}
 
@@ -16,10 +16,6 @@ def mark_tables(sections: list[Section], *tables: str) -> list[Section]:
     if sections:
         sections[-1].setdefault("tables", []).extend(tables)
     return sections
-
-
-def _pounds(pence) -> list:
-    return [None if pd.isna(v) else float(v) / 100 for v in pence]
 
 
 @builder("network")
@@ -35,7 +31,18 @@ def network(ctx: PageContext) -> list[Section]:
     sc = ctx.frame("network_scenario")
     names = sc["scenario"].astype(str).tolist()
     scenario = choose(ctx, "scenario", names, names[0] if names else None)
-    out: list[Section] = []
+    nm = names_for(ctx)
+    sc["centre names"] = (
+        sc["centres"]
+        .astype(str)
+        .map(lambda c: ", ".join(nm.site(x.strip()) for x in c.split(",") if x.strip()))
+    )
+    out: list[Section] = [
+        _network_question(sc, scenario),
+        sections.filters(
+            "/network", [sections.select("scenario", "Scenario", [(n, n) for n in names], scenario)]
+        ),
+    ]
     if ctx.has("network_map_area"):
         area = ctx.frame("network_map_area", where=("scenario", scenario), limit=200_000)
         pts = {
@@ -92,17 +99,24 @@ def network(ctx: PageContext) -> list[Section]:
         c
         for c in (
             "scenario",
-            "centres",
+            "centre names",
             "n_centres",
             "status",
-            "gap",
             "mean_minutes_population",
             *within,
-            "expected_deaths",
+            "expected_deaths_right_place",
         )
         if c in sc.columns
     ]
-    out.append(ctx.table("Scenarios", sc[keep]))
+    out.append(
+        sections.frame_grid(
+            "Scenarios side by side",
+            sc.sort_values("mean_minutes_population"),
+            keep,
+            links={"scenario": lambda r: sections.href("/network", scenario=r["scenario"])},
+            note="Sorted by mean travel time, shortest first.",
+        )
+    )
     mark_tables(out, "network_scenario")
     if ctx.has("network_access"):
         acc = ctx.frame("network_access", where=("scenario", scenario))
@@ -120,16 +134,37 @@ def network(ctx: PageContext) -> list[Section]:
                     ),
                 )
             )
-        out.append(ctx.table(f"Access, scenario {scenario}", acc))
+        acc = acc.sort_values(["group_type", "mean_minutes"], ascending=[True, False])
+        out.append(
+            sections.frame_grid(
+                f"Access by group, scenario {scenario}",
+                acc,
+                [
+                    c
+                    for c in (
+                        "group_type",
+                        "group_value",
+                        "population",
+                        "mean_minutes",
+                        "within_30",
+                        "within_45",
+                        "within_60",
+                    )
+                    if c in acc
+                ],
+                names={"group_value": lambda v: nm.any(v)},
+                links={"group_value": lambda r: profile_link(r["group_value"], nm)},
+            )
+        )
         mark_tables(out, "network_access")
     if ctx.has("network_site_volume"):
         vol = ctx.frame("network_site_volume", where=("scenario", scenario))
         if len(vol):
-            agg = (
-                vol.groupby(["site_code", "policy"], dropna=False)["arrivals"]
-                .sum(min_count=1)
-                .unstack("policy")
+            # one row per site and policy: pivot, never add across other columns
+            agg = vol.pivot_table(
+                index="site_code", columns="policy", values="arrivals", aggfunc="first"
             )
+            agg.index = [nm.site(c) for c in agg.index]
             out.append(
                 ctx.chart(
                     f"Scenario {scenario}: arrivals by site and triage policy",
@@ -141,10 +176,69 @@ def network(ctx: PageContext) -> list[Section]:
                     ),
                 )
             )
-        out.append(ctx.table(f"Volumes, scenario {scenario}", vol))
+        out.append(
+            sections.frame_grid(
+                f"Volumes, scenario {scenario}",
+                vol.sort_values("arrivals", ascending=False),
+                [
+                    c
+                    for c in (
+                        "site_code",
+                        "role",
+                        "policy",
+                        "arrivals",
+                        "major_trauma_per_year",
+                        "min_volume_major",
+                        "meets_minimum",
+                    )
+                    if c in vol
+                ],
+                names={"site_code": nm.site},
+                links={"site_code": lambda r: f"/sites/{r['site_code']}"},
+            )
+        )
         mark_tables(out, "network_site_volume")
-    out.append(option_links("/network", "scenario", names, scenario, "Other scenarios"))
     return out
+
+
+def profile_link(code, nm) -> str | None:
+    lv = nm.level.get(str(code))
+    if lv is None:
+        return None
+    return f"/needs/area/{code}" if lv == "small_area" else f"/areas/{code}"
+
+
+def _network_question(sc, scenario) -> Section:
+    rows = sc.set_index("scenario")
+    base = "today" if "today" in rows.index else rows.index[0]
+    best = sc.sort_values("mean_minutes_population").iloc[0]
+    b = rows.loc[base]
+    answer = [
+        f"{'Today' if base == 'today' else base}: centres {b['centre names']}; mean travel "
+        f"{number(b.get('mean_minutes_population'))} minutes, "
+        f"{fmt('population_within_30', b.get('population_within_30'))} of people within 30 min."
+    ]
+    if best["scenario"] != base:
+        answer.append(
+            f"Best access: {best['scenario']} ({best['centre names']}), mean "
+            f"{number(best['mean_minutes_population'])} minutes, "
+            f"{fmt('population_within_30', best.get('population_within_30'))} within 30 min."
+        )
+    if "expected_deaths_right_place" in sc:
+        answer.append(
+            "Expected trauma deaths a year (right-place triage): "
+            + "; ".join(
+                f"{r.scenario} {number(r.expected_deaths_right_place)}" for r in sc.itertuples()
+            )
+            + "."
+        )
+    return sections.question(
+        "Which sites should be centres, and what does each option do to access?",
+        answer,
+        "Travel times over the road network; centres chosen by p-median "
+        "(Lagrangian branch and bound); outcomes per scenario from the trauma model.",
+        scenario=scenario,
+    )
 
 
 @builder("standards")
@@ -152,7 +246,10 @@ def standards(ctx: PageContext) -> list[Section]:
     if not ctx.has("standards_compliance"):
         return []
     comp = ctx.frame("standards_compliance", limit=100_000)
+    nm = names_for(ctx)
     out: list[Section] = []
+    summ = ctx.frame("standards_site_summary") if ctx.has("standards_site_summary") else None
+    out.append(_standards_question(comp, summ, nm))
     if len(comp):
         comp["site"] = comp["site_name"].fillna(comp["site_code"]).astype(str)
         comp["criterion"] = comp["service"].astype(str) + " " + comp["criterion_id"].astype(str)
@@ -186,70 +283,79 @@ def standards(ctx: PageContext) -> list[Section]:
             for c in ("site", "criterion", "title", "value", "threshold", "status", "critical")
             if c in comp.columns
         ]
+        notmet = comp[comp["status"] == "not met"].copy()
+        notmet["critical"] = notmet.get("critical", False)
         out.append(
-            ctx.table(
-                "Criteria not met",
-                comp[comp["status"] == "not met"][keep],
-                rows=100,
+            sections.frame_grid(
+                "Criteria not met (critical first)",
+                notmet.sort_values(["critical", "site"], ascending=[False, True]),
+                [c for c in ("site_code", *keep[1:]) if c in notmet],
+                names={"site_code": nm.site},
+                links={"site_code": lambda r: f"/sites/{r['site_code']}"},
                 more="/tables/standards_compliance",
             )
         )
         mark_tables(out, "standards_compliance")
-    if ctx.has("standards_site_summary"):
-        out.append(ctx.table("Sites", ctx.frame("standards_site_summary")))
+    if summ is not None:
+        order = {"not compliant": 0, "partially compliant": 1, "insufficient evidence": 2}
+        summ = summ.assign(_o=summ["assessment"].map(order).fillna(3)).sort_values("_o")
+        out.append(
+            sections.frame_grid(
+                "Sites and their assessment",
+                summ,
+                [
+                    c
+                    for c in (
+                        "site_code",
+                        "service",
+                        "assessment",
+                        "criteria",
+                        "met",
+                        "not_met",
+                        "no_evidence",
+                        "critical_not_met",
+                        "derogated",
+                    )
+                    if c in summ
+                ],
+                names={"site_code": nm.site},
+                links={"site_code": lambda r: f"/sites/{r['site_code']}"},
+            )
+        )
         mark_tables(out, "standards_site_summary")
     return out
 
 
-@builder("budget")
-def budget(ctx: PageContext) -> list[Section]:
-    out: list[Section] = []
-    if ctx.has("budget_pot_summary"):
-        pots = ctx.frame("budget_pot_summary")
-        series = {
-            label: _pounds(pots[col])
-            for col, label in (
-                ("budget_pence", "budget"),
-                ("actual_ytd_pence", "spent so far"),
-                ("forecast_outturn_pence", "forecast outturn"),
-            )
-            if col in pots.columns
-        }
-        out.append(
-            ctx.chart(
-                "The four pots: budget, spend and forecast (£)",
-                charts.grouped_bar("", pots["pot"].astype(str), series, ylabel="£"),
-            )
+def _standards_question(comp, summ, nm) -> Section:
+    answer = []
+    if summ is not None and len(summ):
+        counts = summ["assessment"].value_counts()
+        bad = summ[summ["assessment"] == "not compliant"]
+        answer.append(
+            f"{len(summ)} sites assessed: "
+            + ", ".join(f"{int(n)} {a}" for a, n in counts.items())
+            + "."
         )
-        shown = pots.copy()
-        for c in [c for c in shown.columns if c.endswith("_pence")]:
-            shown[c.removesuffix("_pence") + " (£)"] = _pounds(shown.pop(c))
-        out.append(ctx.table("Pots", shown))
-        mark_tables(out, "budget_pot_summary")
-    if ctx.has("budget_ledger"):
-        led = ctx.frame("budget_ledger", limit=200_000)
-        by = (
-            led.groupby(["pot", "month"], dropna=False)[
-                ["cumulative_budget_pence", "cumulative_spend_pence"]
-            ]
-            .sum(min_count=1)
-            .reset_index()
-        )
-        series = {}
-        for pot, g in by.groupby("pot"):
-            series[f"{pot} budget"] = (g["month"].tolist(), _pounds(g["cumulative_budget_pence"]))
-            series[f"{pot} spend"] = (g["month"].tolist(), _pounds(g["cumulative_spend_pence"]))
-        out.append(
-            ctx.chart(
-                "Ledger: cumulative budget and spend by pot (£)",
-                charts.lines(
-                    "", series, ylabel="£", dashed=tuple(k for k in series if k.endswith("budget"))
-                ),
+        if len(bad):
+            answer.append(
+                "Not compliant: "
+                + "; ".join(
+                    f"{nm.site(r.site_code)} ({r.service}, {int(r.critical_not_met or 0)} "
+                    "critical criteria not met)"
+                    for r in bad.itertuples()
+                )
+                + "."
             )
+    if len(comp):
+        counts = comp["status"].value_counts()
+        answer.append(
+            f"Of {len(comp)} criteria checked, {int(counts.get('met', 0))} met, "
+            f"{int(counts.get('not met', 0))} not met and {int(counts.get('no evidence', 0))} "
+            "without evidence."
         )
-        out.append(ctx.table("Ledger", led, rows=24, more="/tables/budget_ledger"))
-        mark_tables(out, "budget_ledger")
-    if ctx.has("budget_allocation"):
-        out.append(ctx.table("Allocation to localities", ctx.frame("budget_allocation")))
-        mark_tables(out, "budget_allocation")
-    return out
+    return sections.question(
+        "Which sites meet the national service specifications, and where are the gaps?",
+        answer or ["No compliance results yet."],
+        "Each criterion of the specification checked against the site's data; "
+        "'no evidence' where the data needed is absent.",
+    )
