@@ -52,10 +52,10 @@ def test_demo_hook_creates_a_demo_admin_and_prints_the_address(tmp_path, monkeyp
     open_workspace(ws).close()
     served = []
     monkeypatch.setattr(caremap.app, "serve", lambda config, host, port: served.append(port))
-    cmd_app._serve_demo(ws, 8123)
+    cmd_app.serve_demo(ws, 8123)
     out = capsys.readouterr().out
     assert served == [8123] and "http://127.0.0.1:8123/" in out and "demo" in out
     with open_workspace(ws) as w:
         assert [(u.username, u.role) for u in list_users(w.cursor())] == [("demo", "admin")]
-    cmd_app._serve_demo(ws, 8124)  # users exist now: none added, no password printed
+    cmd_app.serve_demo(ws, 8124)  # users exist now: none added, no password printed
     assert "demo dashboard user" not in capsys.readouterr().out
