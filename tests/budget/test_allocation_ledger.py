@@ -234,3 +234,55 @@ def test_allocations_sum_to_any_total(ws):
             assert got == a.pots
 
     check()
+
+
+def test_care_packages_are_phased_over_their_days_of_service(ws):
+    """A year-long package is spent month by month, not all in its start month (the April
+    spike in continuing care came from booking each package-year on 1 April)."""
+    build(ws)
+    acts = ws.sql("SELECT * FROM activity").to_pylist()
+    acts.append(dict(activity_id="PKG", source_system="gp", record_id="G1",
+                     setting="social_care", point_of_delivery="RES_CARE", provider_code="LA",
+                     start_date=date(2024, 4, 1), end_date=date(2025, 3, 31),
+                     cost=36_500.00))  # fmt: skip
+    acts.append(dict(activity_id="PKG2", source_system="gp", record_id="G1",
+                     setting="social_care", point_of_delivery="HOME_CARE", provider_code="LA",
+                     start_date=date(2024, 2, 1), end_date=date(2024, 5, 10),
+                     cost=1000.00))  # fmt: skip
+    ws.write_table("activity", activity_table(acts))
+    run_budget(ws, CFG)
+    loc = ws.scalar(
+        "SELECT g.locality_code FROM gp_federation g JOIN source_record r "
+        "ON r.practice_code = g.practice_code WHERE r.record_id = 'G1'"
+    )
+    led = ws.sql(
+        "SELECT month, spend_pence FROM budget_ledger WHERE pot = 'continuing_care' "
+        f"AND locality_code = '{loc}' ORDER BY month"
+    ).to_pylist()
+    both = {r["month"]: r["spend_pence"] for r in led}
+    ws.write_table("activity", activity_table([a for a in acts if a["activity_id"] != "PKG"]))
+    run_budget(ws, CFG)
+    base = {
+        r["month"]: r["spend_pence"]
+        for r in ws.sql(
+            "SELECT month, spend_pence FROM budget_ledger WHERE pot = 'continuing_care' "
+            f"AND locality_code = '{loc}'"
+        ).to_pylist()
+    }
+    # £100 a day: each month gets its days x 10,000 pence, exactly
+    days = {m: ((m.replace(day=28) + timedelta(days=4)).replace(day=1) - m).days for m in base}
+    assert {m: both[m] - base[m] for m in base} == {m: d * 10_000 for m, d in days.items()}
+    # the package from 1 February to 10 May 2024 (100 days) adds only its April and May
+    # days to this budget year: 30 and 10 of them
+    ws.write_table("activity", activity_table([a for a in acts if a["activity_id"] != "PKG2"]))
+    run_budget(ws, CFG)
+    april = ws.scalar(
+        "SELECT spend_pence FROM budget_ledger WHERE pot = 'continuing_care' "
+        f"AND locality_code = '{loc}' AND month = DATE '2024-04-01'"
+    )
+    may = ws.scalar(
+        "SELECT spend_pence FROM budget_ledger WHERE pot = 'continuing_care' "
+        f"AND locality_code = '{loc}' AND month = DATE '2024-05-01'"
+    )
+    assert both[date(2024, 4, 1)] - april == 30_000
+    assert both[date(2024, 5, 1)] - may == 10_000

@@ -28,6 +28,12 @@ def test_scenarios_written(economy_ws):
     assert set(pol.policy) == {"nearest", "right_place"}
     nearest = pol[pol.policy == "nearest"]
     assert (nearest.bypasses == 0).all()
+    # expected deaths follow access: under "nearest" everyone reaches the same first
+    # hospital in every scenario, so the scenarios differ by who is transferred on
+    assert nearest.secondary_transfers.nunique() > 1
+    fewest = nearest.secondary_transfers.min()
+    base = nearest[nearest.secondary_transfers == fewest].expected_deaths.min()
+    assert (nearest[nearest.secondary_transfers > fewest].expected_deaths > base).all()
     areas = economy_ws.df("SELECT count(*) AS n FROM network_map_area").n[0]
     assert areas == economy_ws.row_count("small_area") * len(df)
 

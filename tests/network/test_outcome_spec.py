@@ -31,6 +31,22 @@ def test_outcome_effects_are_odds_ratios():
     assert odds(p2) / odds(p0) == pytest.approx(3.0, abs=1e-9)
 
 
+def test_secondary_transfer_odds_ratio_reproduces_sampalis_1997():
+    # Sampalis et al. 1997 (J Trauma 43:288): transferred 8.9% died, direct 4.8%; adjusted
+    # odds ratio 1.96. Applied to a direct-transport risk of 4.8%, the model gives the
+    # transferred patients' risk the paper reports, to within its rounding.
+    m = OutcomeModel()
+    odds = lambda p: p / (1 - p)  # noqa: E731
+    direct = m.death_probability([25], [40], [True], [30])[0]
+    moved = m.death_probability([25], [40], [True], [30], transferred=[True])[0]
+    assert odds(moved) / odds(direct) == pytest.approx(1.96, abs=1e-9)
+    o = 1.96 * odds(0.048)
+    assert o / (1 + o) == pytest.approx(0.089, abs=0.002)
+    # minor injuries are not major trauma: no transfer effect
+    minor = m.death_probability([9], [40], [False], [30], transferred=[True])[0]
+    assert minor == pytest.approx(m.death_probability([9], [40], [False], [30])[0], abs=1e-15)
+
+
 def _orlib(path, k):
     import scipy.sparse as sp
     from scipy.sparse.csgraph import shortest_path

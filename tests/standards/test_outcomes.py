@@ -67,7 +67,7 @@ def test_funnel_position():
     assert funnel_position(o, e).tolist() == ["within", "high 99.8%", "low 95%", "low 99.8%"]
 
 
-def _trauma(ws, n_per_site=600, bad_site="B", seed=3):
+def _trauma(ws, n_per_site=600, bad_site="B", seed=3, signal=1.0):
     seed_sites(ws)
     rng = np.random.default_rng(seed)
     rows = []
@@ -77,7 +77,8 @@ def _trauma(ws, n_per_site=600, bad_site="B", seed=3):
             age = int(rng.integers(16, 95))
             iss = int(rng.integers(9, 60))
             gcs = int(rng.integers(3, 16))
-            lp = -6 + 0.04 * age + 0.06 * iss - 0.15 * (gcs - 15) + (1.0 if site == bad_site else 0)
+            lp = -6 + 0.04 * age + 0.06 * iss - 0.15 * (gcs - 15)
+            lp = -2.3 + signal * (lp + 2.3) + (1.0 if site == bad_site else 0)
             died = bool(rng.random() < 1 / (1 + np.exp(-lp)))
             rows.append(
                 trauma_row(
@@ -127,3 +128,37 @@ def test_missing_table_and_empty_cohort(ws):
     _trauma(ws, n_per_site=5)
     with pytest.raises(InputError, match="no trauma patients"):
         trauma_mortality(ws, OutcomeConfig(iss_above=74))
+
+
+def _model(ws) -> dict:
+    rows = ws.sql("SELECT * FROM standards_outcome_model").to_pylist()
+    assert len({(r["quality"], r["warning"]) for r in rows}) == 1  # the same on every row
+    return rows[0]
+
+
+def test_a_good_case_mix_model_carries_no_warning(ws):
+    _trauma(ws)
+    res = trauma_mortality(ws, OutcomeConfig())
+    m = _model(ws)
+    assert res.c_statistic >= 0.7 and res.quality in ("acceptable", "excellent", "outstanding")
+    assert m["quality"] == res.quality and m["warning"] is None and res.warning is None
+
+
+def test_a_model_no_better_than_chance_is_flagged(ws):
+    # deaths unrelated to age, ISS or GCS: the fitted model cannot rank patients
+    _trauma(ws, signal=0.0, bad_site=None)
+    res = trauma_mortality(ws, OutcomeConfig())
+    m = _model(ws)
+    assert res.c_statistic < 0.6
+    assert m["quality"] == res.quality == "no better than chance"
+    assert "no better than chance" in m["warning"] and "0.6" in m["warning"]
+
+
+def test_an_intercept_only_model_says_it_is_crude(ws):
+    # 120 patients and a handful of deaths: no slope can be fitted, c is 0.5 by construction
+    _trauma(ws, n_per_site=40)
+    res = trauma_mortality(ws, OutcomeConfig(events_per_parameter=1000))
+    m = _model(ws)
+    assert res.c_statistic == pytest.approx(0.5, abs=1e-12)
+    assert m["quality"] == "no case-mix adjustment"
+    assert "crude" in m["warning"] and res.warning == m["warning"]

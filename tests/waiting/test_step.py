@@ -106,3 +106,21 @@ def test_csv_bad_rows_are_named(ws, tmp_path):
     ).to_csv(p, index=False)
     with pytest.raises(InputError, match="clock stop before referral in rows 2"):
         waiting_csv(str(p), WaitingConfig(), ws)
+
+
+def test_clearance_starts_from_the_census(ws, pathways):
+    ws.write_table("waiting_pathway", pathways)
+    out = run_waiting(ws, WaitingConfig(sims=40, weeks=52))
+    s = out["waiting_summary"].set_index("list")
+    c = out["waiting_clearance"]
+    # week 0 of the forecast is today's list: the same size and the same long waits
+    for _, r in c.iterrows():
+        assert r["queue_size"] == s.loc[r["list"], "queue_size"]
+        assert r["breaches_now"] == s.loc[r["list"], "over_target"]
+    # nobody can have cleared at week 0 where somebody waits beyond the target today
+    assert not ((c["breaches_now"] > 0) & (c["week_median"] == 0)).any()
+    grow = c[c["growing"]]
+    assert len(grow) and (grow["p_cleared"] == 0).all()
+    assert grow["verdict"].str.startswith("does not clear within 52 weeks").all()
+    assert (grow["net_growth_per_week"] > 0).all()
+    assert c["verdict"].notna().all()

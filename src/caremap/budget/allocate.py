@@ -185,6 +185,56 @@ def activity_locality_sql(ws: Workspace, source: str = "supplied") -> str:
     )
 
 
+def month_starts(lo: date, hi: date) -> list[date]:
+    """First days of the months from ``lo``'s month up to (not including) ``hi``."""
+    out, y, m = [], lo.year, lo.month
+    while date(y, m, 1) < hi:
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def phased_spend_sql(ws: Workspace, source: str, lo: date, hi: date) -> str:
+    """pot, locality_code, month, pence: classified activity cost spread over its days of
+    service, for the months in [lo, hi).
+
+    Costs are recognised in the period the service is delivered (the accruals basis of
+    IAS 1 paragraph 27, which the NHS's Group Accounting Manual follows): a care package or
+    a stay from ``start_date`` to ``end_date`` (inclusive) contributes to each month in
+    proportion to its days in it. Whole pence, exactly: month m gets
+    floor(P x D(m) / N) - floor(P x D(m-1) / N), where D(m) is the row's service days up
+    to the end of month m and N all its days, so a row's months add up to its cost. Rows
+    within one month (most activity) stay in that month.
+    """
+    e = "greatest(coalesce(a.end_date, a.start_date), a.start_date)"
+    lo_s, hi_s = (f"DATE {quote_str(x.isoformat())}" for x in (lo, hi))
+    months = month_starts(lo, hi)
+    nxt = [*months[1:], hi]
+    cal = " UNION ALL ".join(
+        f"SELECT DATE {quote_str(m.isoformat())} AS m0, DATE {quote_str(n.isoformat())} AS m1"
+        for m, n in zip(months, nxt, strict=True)
+    )
+    upto = "least(greatest(date_diff('day', d.s, {x}), 0), d.n)"
+    return f"""
+WITH d AS (
+  SELECT b.pot, l.locality_code, b.pence, a.start_date AS s, {e} AS e,
+    date_diff('day', a.start_date, {e}) + 1 AS n,
+    date_trunc('month', a.start_date) = date_trunc('month', {e}) AS one_month
+  FROM budget_activity_pot b JOIN activity a ON a.activity_id = b.activity_id
+  JOIN ({activity_locality_sql(ws, source)}) l ON l.activity_id = b.activity_id
+  WHERE a.start_date < {hi_s} AND {e} >= {lo_s}),
+c AS ({cal})
+SELECT pot, locality_code, CAST(date_trunc('month', s) AS DATE) AS month,
+  CAST(sum(pence) AS BIGINT) AS pence
+FROM d WHERE one_month GROUP BY 1, 2, 3
+UNION ALL
+SELECT d.pot, d.locality_code, c.m0 AS month,
+  CAST(sum(floor(d.pence * {upto.format(x="c.m1")} / d.n)
+           - floor(d.pence * {upto.format(x="c.m0")} / d.n)) AS BIGINT) AS pence
+FROM d JOIN c ON d.s < c.m1 AND d.e >= c.m0
+WHERE NOT d.one_month GROUP BY 1, 2, 3"""
+
+
 def _cost_weights(ws: Workspace, cfg: AllocationConfig, base: tuple[date, date]) -> None:
     lo, hi = (f"DATE {quote_str(x.isoformat())}" for x in base)
     ws.create_table_as(
@@ -221,11 +271,8 @@ def _base_spend(ws: Workspace, base: tuple[date, date], source: str) -> tuple[di
     """Base-year spend in pence by pot, and by (pot, locality) for attributed activity."""
     lo, hi = (f"DATE {quote_str(x.isoformat())}" for x in base)
     rows = ws.sql(
-        f"""
-SELECT b.pot, l.locality_code, sum(b.pence) AS pence
-FROM budget_activity_pot b JOIN activity a ON a.activity_id = b.activity_id
-JOIN ({activity_locality_sql(ws, source)}) l ON l.activity_id = b.activity_id
-WHERE a.start_date >= {lo} AND a.start_date < {hi} GROUP BY 1, 2"""
+        "SELECT pot, locality_code, sum(pence) AS pence "
+        f"FROM ({phased_spend_sql(ws, source, *base)}) p WHERE month >= {lo} GROUP BY 1, 2"
     ).to_pylist()
     lines = ws.sql(
         "SELECT pot, sum(pence) AS pence FROM budget_line_pot WHERE contract_type = 'block' "

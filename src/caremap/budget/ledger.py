@@ -1,9 +1,12 @@
 """The ledger: budget against spend by pot, locality and month, and forecast outturn.
 
 Spend is the cost of classified activity (attributed to the locality of the patient's
-practice, else ``unattributed``) plus block contract lines (services with no activity feed,
-such as public health or NHS 111), paid in twelfths and shared across localities by
-registered population. Budgets are each locality's annual allocation in twelfths. All in
+practice, else ``unattributed``), spread over the days of service from its start to its end
+date (accruals: `caremap.budget.allocate.phased_spend_sql`), plus block contract lines
+(services with no activity feed, such as public health or NHS 111), paid in twelfths and
+shared across localities by registered population. (Booking each row in its start month
+put a whole year of every social care package, whose rows run April to March, into April:
+the April spike in continuing care.) Budgets are each locality's annual allocation in twelfths. All in
 whole pence; each split is exact, so the ledger totals equal the allocation and the spend.
 
 Forecast outturn (run rate): actual spend to the ``as_of`` month plus the mean monthly spend
@@ -21,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from caremap.budget.allocate import UNATTRIBUTED, activity_locality_sql
+from caremap.budget.allocate import UNATTRIBUTED, phased_spend_sql
 from caremap.budget.money import split_pence
 from caremap.budget.rules import POTS
 from caremap.core.errors import ConfigError
@@ -65,10 +68,9 @@ def _spend(ws: Workspace, year_start: date, months: list[date], registered: pd.S
     end = date(year_start.year + 1, year_start.month, 1)
     lo, hi = quote_str(year_start.isoformat()), quote_str(end.isoformat())
     act = ws.sql(
-        f"""
-SELECT b.pot, l.locality_code, b.month, sum(b.pence) AS pence
-FROM budget_activity_pot b JOIN ({activity_locality_sql(ws, source)}) l ON l.activity_id = b.activity_id
-WHERE b.month >= DATE {lo} AND b.month < DATE {hi} GROUP BY 1, 2, 3"""
+        f"SELECT pot, locality_code, month, sum(pence) AS pence FROM "
+        f"({phased_spend_sql(ws, source, year_start, end)}) p "
+        f"WHERE month >= DATE {lo} GROUP BY 1, 2, 3"
     ).to_pylist()
     spend: dict[tuple[str, str, date], int] = {}
     for r in act:

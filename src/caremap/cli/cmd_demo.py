@@ -15,10 +15,16 @@ from caremap.core.manifest import demo_steps, resolve
 
 
 @command(
-    epilog="Examples:\n\n  caremap demo\n\n  caremap demo --population 50000 --seed 3 --no-serve"
+    epilog="Examples:\n\n  caremap demo\n\n  caremap demo --population 20000 --seed 3 --no-serve  (smaller and faster)"
 )
 def demo(
-    population: Annotated[int, typer.Option(help="People in the synthetic region.")] = 20_000,
+    population: Annotated[
+        int,
+        typer.Option(
+            help="People in the synthetic region (the default gives four localities of "
+            "about 50,000 and eight GP federations to compare)."
+        ),
+    ] = 200_000,
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same region.")
     ] = 1,

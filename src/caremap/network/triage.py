@@ -76,7 +76,9 @@ def simulate(
     definitive = np.where(transfer, mtc_of_first, first)
     t_transfer = np.where(transfer, site_times[first, mtc_of_first], 0.0)
     t_definitive = t_first + np.where(transfer, config.transfer_delay_minutes + t_transfer, 0.0)
-    p_death = config.outcome.death_probability(iss, age, is_mtc[definitive], t_first)
+    p_death = config.outcome.death_probability(
+        iss, age, is_mtc[definitive], t_first, transferred=transfer
+    )
     return {
         "first_site": first,
         "definitive_site": definitive,

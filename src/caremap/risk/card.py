@@ -1,8 +1,10 @@
 """The model card written to the workspace (``risk_model_card``) after training.
 
 Follows the sections of Mitchell et al. 2019, "Model cards for model reporting" (FAT* '19):
-model details, intended use, data, metrics (temporal validation), features and their
-weight, data quality, and caveats. One row per item: ``model_id, section, item, value``
+model details, intended use, data, metrics (temporal validation), quality (the
+temporal-validation AUROC graded by `caremap.core.stats.discrimination`, with a warning
+when the model is weak: below 0.6 no better than chance), features and their weight, data
+quality, and caveats. One row per item: ``model_id, section, item, value``
 (all text), so the app and the report can render it and an analyst can query it.
 """
 
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from caremap.core.stats.discrimination import grade
 from caremap.risk.features import LABELS
 
 if TYPE_CHECKING:
@@ -30,6 +33,11 @@ CAVEATS = (
     "Validated on the year after training; recalibrate or retrain when services, coding or "
     "the population change, and check the calibration figures before each use.",
     "Tiers are shares of the scored population, not fixed risk thresholds.",
+)
+
+QUALITY_RULE = (
+    "AUROC below 0.6: no better than chance; 0.6-0.7 poor; 0.7-0.8 acceptable; 0.8-0.9 "
+    "excellent; 0.9 and above outstanding (Hosmer, Lemeshow & Sturdivant 2013)"
 )
 
 METRICS = (
@@ -94,6 +102,12 @@ def model_card(
             )
         for note in result.notes:
             add("data", "note", note)
+        auroc = result.evaluations[(kind, "test")].flat()["auroc"]
+        d = grade(auroc, "risk model")
+        add("quality", "discrimination", f"{d.quality} (temporal-validation AUROC {auroc:.3f})")
+        add("quality", "rule", QUALITY_RULE)
+        if d.warning:
+            add("quality", "warning", d.warning)
         for ds in ("test", "train"):
             flat = result.evaluations[(kind, ds)].flat()
             label = "temporal validation" if ds == "test" else "training (apparent)"

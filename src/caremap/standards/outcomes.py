@@ -12,6 +12,12 @@ institutional performance*, Stat Med 2005;24:1185-1202), computed by
 
 The data are aggregated to covariate patterns in the engine, so the model is fitted on
 counts, never on person-level rows pulled into Python.
+
+The model's quality is written with it (``quality`` and ``warning`` in
+``standards_outcome_model``, graded by `caremap.core.stats.discrimination`): a c-statistic
+below 0.6 is flagged as no better than chance, and a model left with no case-mix terms
+(too few deaths for any slope) says that its expected deaths are the crude rate, so the
+ratios compare crude mortality.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from scipy.special import ndtri
 
 from caremap.core.errors import InputError
 from caremap.core.stats import funnel
+from caremap.core.stats.discrimination import grade
 from caremap.core.stats.intervals import isr
 from caremap.core.workspace import Workspace
 
@@ -74,6 +81,8 @@ class OutcomeResult:
     c_statistic: float
     outliers_high: int
     outliers_low: int
+    quality: str = "unknown"
+    warning: str | None = None
 
 
 def fit_logistic(x: np.ndarray, events: np.ndarray, trials: np.ndarray, max_iter: int = 50):
@@ -271,11 +280,15 @@ def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
             ).tolist(),
         }
     )
+    quality, warning = model_quality(auc, features, deaths, config.events_per_parameter)
+    n_rows = len(features) + 4
     model = pa.table(
         {
-            "indicator": [INDICATOR] * (len(features) + 4),
+            "indicator": [INDICATOR] * n_rows,
             "term": [*features, "c_statistic", "patients", "observed", "expected"],
             "value": [*beta.tolist(), auc, float(n.sum()), float(o.sum()), float(e.sum())],
+            "quality": [quality] * n_rows,
+            "warning": pa.array([warning] * n_rows, pa.string()),
         }
     )
     with ws.transaction():
@@ -305,4 +318,20 @@ def trauma_mortality(ws: Workspace, config: OutcomeConfig) -> OutcomeResult:
         c_statistic=auc,
         outliers_high=sum(1 for v in pos if v.startswith("high")),
         outliers_low=sum(1 for v in pos if v.startswith("low")),
+        quality=quality,
+        warning=warning,
     )
+
+
+def model_quality(
+    c: float, features: tuple[str, ...], deaths: float, per_parameter: float
+) -> tuple[str, str | None]:
+    """The case-mix model's grade (Hosmer & Lemeshow) and a warning for the reader, if any."""
+    if features == ("intercept",):
+        return "no case-mix adjustment", (
+            f"too few deaths ({deaths:.0f}) to adjust for case mix (at least "
+            f"{per_parameter:.0f} per term are needed): expected deaths are the crude rate, "
+            "so each ratio compares crude mortality"
+        )
+    d = grade(c, "case-mix model")
+    return d.quality, d.warning

@@ -9,6 +9,14 @@ Performance varies between ICSs (a random ICS effect on the logit scale) and a l
 between sites within an ICS; a few sites per indicator are set apart on purpose, better
 or worse, and recorded in ``truth.performance_outlier`` so that detection can be measured.
 
+The economy's own hubs and CDCs are sized for the region: a hub's monthly procedures are
+the elective and day-case activity the economy's activity table places at it (its yearly
+count split over the year's months), and a CDC's tests follow the region's population at
+England's rate (about 139,000 CDC tests in August 2023 for 57 million people, 0.0024 a head
+a month: The King's Fund, "Two years on, how are community diagnostic centres doing?",
+2023), shared between the region's CDCs; their sessions follow from the activity. The
+national benchmark sites keep national sizes.
+
 Levels are anchored on published figures: theatre utilisation around 80-85% (NHS England
 Model Health System, capped theatre utilisation), on-the-day cancellations for
 non-clinical reasons around 1% of elective admissions rising to several per cent of booked
@@ -32,6 +40,7 @@ BASE = {  # site type -> (utilisation, cancellation rate, long-wait share, per s
 ICS_SD = 0.25  # between-ICS spread on the logit scale
 SITE_SD = 0.08  # between sites within an ICS
 OUTLIER_EFFECT = 1.2
+CDC_TESTS_PER_HEAD_MONTH = 139_000 / 57.1e6  # King's Fund 2023; ONS mid-2022 England
 INDICATORS = ("utilisation", "cancellation_rate", "long_wait_share")
 BETTER_SIGN = {"utilisation": 1, "cancellation_rate": -1, "long_wait_share": -1}
 
@@ -153,6 +162,12 @@ def hub_performance(ctx: SynthContext) -> dict[str, pa.Table]:
         _logit(base[:, [2]]) + effect["long_wait_share"][:, None] + rng.normal(0, 0.05, (n, nm))
     )
     over = rng.binomial(waiting, p_long)
+    own = ~s["peer"]
+    if own.any():
+        planned, used, activity, booked, cancelled, waiting, over = _size_own_sites(
+            ctx, s, ms, own, base, util, p_cancel, p_long,
+            (planned, used, activity, booked, cancelled, waiting, over),
+        )  # fmt: skip
     rep = lambda a: np.repeat(a, nm)  # noqa: E731
     perf = pa.table(
         {
@@ -175,6 +190,52 @@ def hub_performance(ctx: SynthContext) -> dict[str, pa.Table]:
     if truth["site_code"]:
         out["truth.performance_outlier"] = pa.table(truth)
     return out
+
+
+def _own_activity(ctx: SynthContext, s: dict, ms: list[date], own: np.ndarray) -> np.ndarray:
+    """Monthly activity (own sites x months): hubs from the activity table, CDCs by head."""
+    rng = ctx.rng("hub_performance:own")
+    out = np.zeros((len(s["site_code"]), len(ms)), dtype=np.int64)
+    yearly: dict[tuple[str, int], float] = {}
+    summ = ctx.activity_summary
+    if summ is not None and summ.num_rows:
+        for r in summ.select(["site_code", "setting", "year", "count"]).to_pylist():
+            if r["setting"] == "inpatient" and r["site_code"]:
+                key = (r["site_code"], int(r["year"]))
+                yearly[key] = yearly.get(key, 0.0) + float(r["count"] or 0)
+    years = np.array([m.year for m in ms])
+    is_cdc = own & (s["site_type"] == "diagnostic_centre")
+    per_cdc = ctx.population * CDC_TESTS_PER_HEAD_MONTH / max(int(is_cdc.sum()), 1)
+    for i in np.flatnonzero(own):
+        if is_cdc[i]:
+            out[i] = rng.poisson(per_cdc, len(ms))
+            continue
+        for y in np.unique(years):
+            cols = np.flatnonzero(years == y)
+            n = round(yearly.get((s["site_code"][i], int(y)), 0.0))
+            out[i, cols] = rng.multinomial(n, np.full(len(cols), 1 / len(cols)))
+    return out
+
+
+def _size_own_sites(ctx, s, ms, own, base, util, p_cancel, p_long, arrays):
+    """Replace the own sites' rows with activity sized for the region; the sessions,
+    bookings and waits follow from it with the same utilisation, cancellation and
+    long-wait rates (so planted outliers keep their effect)."""
+    rng = ctx.rng("hub_performance:own_rates")
+    planned, used, activity, booked, cancelled, waiting, over = (a.copy() for a in arrays)
+    act = _own_activity(ctx, s, ms, own)[own]
+    u = np.clip(util[own], 0.05, 1.0)
+    sess = np.maximum(np.ceil(act / base[own][:, [3]]), 1).astype(np.int64)
+    used[own] = sess
+    planned[own] = np.maximum(np.round(sess / u), sess).astype(np.int64)
+    activity[own] = act
+    pc = p_cancel[own]
+    booked[own] = np.maximum(np.round(act / (1 - pc)).astype(np.int64), 1)
+    cancelled[own] = rng.binomial(booked[own], pc)
+    waiting[own] = rng.poisson(np.maximum(act, 1) * rng.uniform(2.0, 4.0, own.sum())[:, None])
+    waiting[own] = waiting[own].clip(1)
+    over[own] = rng.binomial(waiting[own], p_long[own])
+    return planned, used, activity, booked, cancelled, waiting, over
 
 
 synth_extension("hub_performance", order=60)(hub_performance)

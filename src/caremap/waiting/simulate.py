@@ -9,9 +9,13 @@ around the planned figure) treats the most urgent priority first and, within a p
 the longest waiters first. This is the queue that NHSRwaitinglist's ``wl_simulator``
 simulates patient by patient; counting by week instead of by patient makes it vectorised.
 
+Ages are whole weeks with a waiter of age a having waited more than a and at most a + 1
+weeks, so "beyond a target of T weeks" is exactly "age T or more"; week 0 is the census.
+
 Outputs are quantiles across simulations of list size and of waiters beyond the target,
-week by week, and the distribution of the clearance week: the week from which nobody is
-beyond the target until the end of the horizon (0 if nobody ever is).
+week by week, and the clearance of each list (`clearance`): whether it is growing, the
+probability that nobody waits beyond the target from some week to the end of the horizon,
+and the week by which that has happened with 50% and 90% probability.
 """
 
 from __future__ import annotations
@@ -61,17 +65,19 @@ class SimulationConfig(BaseModel):
 
 @dataclass(frozen=True)
 class Forecast:
-    weekly: pd.DataFrame  # scenario, week, list_p05/p50/p95, breaches_p05/p50/p95
-    clearance: pd.DataFrame  # scenario, p_cleared, week_p50, week_p90
+    weekly: pd.DataFrame  # scenario, week, capacity, list_low/median/high, breaches_...
+    clearance: pd.DataFrame  # scenario, growing, p_cleared, week_median, week_p90, verdict
 
 
 def initial_histogram(
     ages_weeks: np.ndarray, priority: np.ndarray | None, cfg: SimulationConfig
 ) -> np.ndarray:
-    """Counts (priorities x weeks) from the ages of today's waiters."""
+    """Counts (priorities x weeks) from the ages of today's waiters, in weeks (a waiter who
+    has waited more than a and at most a + 1 weeks is in bin a)."""
     names = [p.name for p in cfg.priorities]
     hist = np.zeros((len(names), cfg.max_weeks), dtype=np.int64)
-    ages = np.clip(np.asarray(ages_weeks, dtype=int), 0, cfg.max_weeks - 1)
+    bins = np.ceil(np.asarray(ages_weeks, dtype=float)) - 1
+    ages = np.clip(bins, 0, cfg.max_weeks - 1).astype(int)
     if priority is None:
         pi = np.zeros(len(ages), dtype=int)
     else:
@@ -126,13 +132,16 @@ def simulate_lists(
     nl, npri = shares.shape
     qs = np.asarray(cfg.quantiles)
     t = cfg.target_weeks
-    # one pooled bin for everyone beyond the target T (who among them is older changes
-    # neither the list size nor the breaches), then ages T..0 weeks: oldest first, and each
-    # priority's block contiguous, so "treat the longest waiters" is one cumulative sum
+    # one pooled bin for everyone aged beyond T (who among them is older changes neither
+    # the list size nor the breaches), then ages T..0 weeks: oldest first, and each
+    # priority's block contiguous, so "treat the longest waiters" is one cumulative sum.
+    # Breaches (waited more than T weeks) are the pool and the age-T bin.
     start = np.zeros((npri, nl, t + 2), dtype=np.int64)
     init = np.transpose(initial, (1, 0, 2))
     start[:, :, 0] = init[:, :, t + 1 :].sum(axis=2)
     start[:, :, 1:] = init[:, :, t::-1]
+    queue0 = initial.sum(axis=(1, 2)).astype(float)
+    breaches0 = initial[:, :, t:].sum(axis=(1, 2)).astype(float)
     # batch = lists x sims, flattened
     b = nl * cfg.sims
     lam = np.repeat(demand[:, None] * shares, cfg.sims, axis=0).T.copy()  # P x B
@@ -158,7 +167,7 @@ def simulate_lists(
                 h[p] -= took
                 cap = cap - took.sum(axis=1)
             sizes[w] = h.sum(axis=(0, 2))
-            breaches[w] = h[:, :, 0].sum(axis=0)
+            breaches[w] = h[:, :, :2].sum(axis=(0, 2))
         sz = sizes.reshape(cfg.weeks, nl, cfg.sims)
         br = breaches.reshape(cfg.weeks, nl, cfg.sims)
         sq = np.quantile(sz, qs, axis=2)  # q x weeks x lists
@@ -180,33 +189,18 @@ def simulate_lists(
                 }
             )
         )
-        # cleared: nobody beyond the target from that week to the end of the horizon
-        rev = br[::-1] > 0  # weeks x lists x sims, latest first
-        last_breach = cfg.weeks - 1 - rev.argmax(axis=0)  # 0-based week of the last breach
-        first = np.where(rev.any(axis=0), last_breach + 2, 0).astype(float)
-        ok = br[-1] == 0
-        first[~ok] = np.nan
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                med = np.nanquantile(first, 0.5, axis=1)
-                p90 = np.nanquantile(first, 0.9, axis=1)
-        clear.append(
-            pd.DataFrame(
-                {
-                    "list_index": np.arange(nl),
-                    "scenario": name,
-                    "capacity": capacity * mult,
-                    "p_cleared": ok.mean(axis=1),
-                    "week_median": med,
-                    "week_p90": p90,
-                    "final_list_median": np.median(sz[-1], axis=1),
-                    "final_breaches_median": np.median(br[-1], axis=1),
-                }
-            )
+        c = clearance(
+            sz,
+            br,
+            breaches0=breaches0,
+            queue0=queue0,
+            net_growth=demand - capacity * mult - withdrawal * queue0,
+            target_weeks=t,
         )
+        c.insert(0, "list_index", np.arange(nl))
+        c.insert(1, "scenario", name)
+        c.insert(2, "capacity", capacity * mult)
+        clear.append(c)
     weekly_df = pd.concat(weekly, ignore_index=True).sort_values(
         ["list_index", "scenario", "week"], kind="stable", ignore_index=True
     )
@@ -214,3 +208,97 @@ def simulate_lists(
         ["list_index", "scenario"], kind="stable", ignore_index=True
     )
     return Forecast(weekly_df, clear_df)
+
+
+def clearance_weeks(breaches0: np.ndarray, breaches: np.ndarray) -> np.ndarray:
+    """Per list and simulation, the first week (0 = the census) from which nobody waits
+    beyond the target until the end of the horizon; ``inf`` when someone still does at the
+    end. ``breaches0`` is (lists,), ``breaches`` (weeks x lists x sims)."""
+    weeks = breaches.shape[0]
+    b = np.concatenate(
+        [np.broadcast_to(breaches0[None, :, None], (1, *breaches.shape[1:])), breaches]
+    )
+    rev = b[::-1] > 0  # week 0..weeks, latest first
+    last = weeks - rev.argmax(axis=0)  # the last week anyone waited beyond the target
+    out = np.where(rev.any(axis=0), last + 1, 0).astype(float)
+    out[b[-1] > 0] = np.inf
+    return out
+
+
+def clearance(
+    sizes: np.ndarray,
+    breaches: np.ndarray,
+    *,
+    breaches0: np.ndarray,
+    queue0: np.ndarray,
+    net_growth: np.ndarray,
+    target_weeks: int,
+) -> pd.DataFrame:
+    """Clearance of long waits per list, honest about lists that grow.
+
+    A list grows when, at today's rates, referrals exceed treatments plus removals
+    (``net_growth`` > 0: the drift dQ/dt = demand - capacity - withdrawal x Q of the fluid
+    approximation of a queue with abandonment, Whitt 2006, "Fluid models for multiserver
+    queues with abandonments", Operations Research 54(1):37-54; with no withdrawals this
+    is NHSRwaitinglist's queue load above 1) and the simulated median list at the horizon
+    is larger than today's. A growing list does not clear: its long waits come back however
+    many simulations happen to have none at the horizon, so ``p_cleared`` is 0.
+
+    Otherwise ``p_cleared`` is the share of simulations in which nobody waits beyond the
+    target from some week to the end of the horizon, and ``week_median``/``week_p90`` are
+    the weeks by which that has happened in 50%/90% of simulations (unconditional
+    quantiles; NaN when beyond the horizon). A list with waits beyond the target at the
+    census cannot have cleared at week 0.
+    """
+    weeks = sizes.shape[0]
+    first = clearance_weeks(breaches0, breaches)
+    final_list = np.median(sizes[-1], axis=1)
+    growing = (net_growth > 0) & (final_list > queue0)
+    done = np.isfinite(first)
+    p = np.where(growing, 0.0, done.mean(axis=1))
+
+    def quantile(q: float) -> np.ndarray:
+        v = np.quantile(first, q, axis=1, method="inverted_cdf")
+        return np.where(np.isfinite(v) & ~growing, v, np.nan)
+
+    med, p90 = quantile(0.5), quantile(0.9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(queue0 > 0, final_list / queue0 - 1, np.nan)
+    verdict = [
+        _verdict(*row, weeks, target_weeks)
+        for row in zip(growing, p, med, p90, breaches0, queue0, final_list, net_growth, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "queue_size": queue0,
+            "breaches_now": breaches0,
+            "net_growth_per_week": net_growth,
+            "growing": growing,
+            "p_cleared": p,
+            "week_median": med,
+            "week_p90": p90,
+            "final_list_median": final_list,
+            "list_change": change,
+            "final_breaches_median": np.median(breaches[-1], axis=1),
+            "verdict": verdict,
+        }
+    )
+
+
+def _verdict(growing, p, med, p90, now, q0, q1, net, weeks: int, target: int) -> str:
+    """One sentence a commissioner can read: does the list clear, when, and its size."""
+    size = f"list {q0:,.0f} now, {q1:,.0f} at week {weeks} (median)"
+    if growing:
+        return (
+            f"does not clear within {weeks} weeks: the list grows ({size}); referrals exceed "
+            f"treatments and removals by {net:.1f} a week"
+        )
+    if p < 0.5:
+        return f"unlikely to clear within {weeks} weeks ({p:.0%} chance; {size})"
+    by90 = f"90% by week {p90:.0f}" if np.isfinite(p90) else f"90% not within {weeks} weeks"
+    if now == 0 and med == 0:
+        return (
+            f"nobody beyond {target} weeks now, and still nobody at week {weeks} in {p:.0%} "
+            f"of runs ({size})"
+        )
+    return f"clears by week {med:.0f} (50% chance; {by90}; {size})"

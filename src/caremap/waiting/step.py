@@ -210,7 +210,8 @@ def _forecast(ws: Workspace, cfg: WaitingConfig, census: dt.date, summary: pd.Da
     pri = _q(cfg.priority) if cfg.priority else "'routine'"
     sel = f"{g + ', ' if g else ''}coalesce(CAST({pri} AS VARCHAR), 'routine') AS priority"
     hist = ws.df(
-        f"SELECT {sel}, CAST(floor(date_diff('day', {r}, {c}) / 7) AS INTEGER) AS age, "
+        f"SELECT {sel}, CAST(greatest(ceil(date_diff('day', {r}, {c}) / 7) - 1, 0) AS INTEGER) "
+        "AS age, "
         f"count(*) AS n FROM {cfg.table} WHERE {r} <= {c} AND ({s} IS NULL OR {s} > {c}) "
         f"GROUP BY {ordinals(len(cfg.group) + 2)}"
     )
