@@ -111,8 +111,8 @@ def test_csv_bad_rows_are_named(ws, tmp_path):
 def test_clearance_starts_from_the_census(ws, pathways):
     ws.write_table("waiting_pathway", pathways)
     out = run_waiting(ws, WaitingConfig(sims=40, weeks=52))
-    s = out["waiting_summary"].set_index("list")
-    c = out["waiting_clearance"]
+    s = out.frames["waiting_summary"].set_index("list")
+    c = out.frames["waiting_clearance"]
     # week 0 of the forecast is today's list: the same size and the same long waits
     for _, r in c.iterrows():
         assert r["queue_size"] == s.loc[r["list"], "queue_size"]
