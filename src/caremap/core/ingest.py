@@ -20,7 +20,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,12 +28,14 @@ import pyarrow as pa
 from caremap.core import codes, schema
 from caremap.core.errors import InputError
 from caremap.core.extract_reader import read_extract
+from caremap.core.extract_source import canonical_encoding
+from caremap.core.plausibility import PlausibilityConfig, Rule, sql_whens
 from caremap.core.sql import quote_ident, quote_str
 from caremap.core.workspace import Workspace
 
 LOAD_LOG = "load_log"
 QUARANTINE = "quarantine"
-SUFFIXES = (".csv", ".parquet", ".csv.gz")
+SUFFIXES = (".csv.gz", ".csv.zip", ".parquet.gz", ".csv", ".parquet", ".gz", ".zip")
 
 _LOG_DDL = (
     f"CREATE TABLE IF NOT EXISTS {LOAD_LOG} (load_id BIGINT, table_name VARCHAR, "
@@ -89,16 +91,38 @@ def table_for_file(path: Path, table: str | None = None) -> str:
 
 
 def discover(path: Path) -> list[Path]:
-    """The extract files under ``path`` (a file, or a folder searched recursively)."""
+    """The extract files under ``path`` (a file, or a folder searched recursively).
+
+    Links inside a folder are not followed: one to a file in the folder is that file (found
+    once, under its own name); one to anywhere else is refused, so nothing outside what the
+    user named is read.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("no such file or folder", file=str(path))
     if path.is_file():
         return [path]
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
+    root = path.resolve()
+    files = []
+    for here, dirs, names in os.walk(path, followlinks=False):
+        for name in sorted(dirs) + sorted(names):
+            p = Path(here) / name
+            if p.is_symlink():
+                target = p.resolve()
+                if target != root and root not in target.parents:
+                    raise InputError(
+                        "is a link to a file or folder outside the folder named; "
+                        "ingest that file itself, or copy it into the folder",
+                        file=str(p),
+                    )
+                continue
+            if name in names and name.lower().endswith(SUFFIXES):
+                files.append(p)
     if not files:
-        raise InputError("folder holds no .csv or .parquet files", file=str(path))
-    return files
+        raise InputError(
+            "folder holds no extract files (.csv, .parquet, .csv.gz or .zip)", file=str(path)
+        )
+    return sorted(files)
 
 
 def ingest_path(
@@ -107,11 +131,20 @@ def ingest_path(
     table: str | None = None,
     *,
     encoding: str = "utf-8",
+    plausibility: PlausibilityConfig | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[LoadReport]:
-    """Validate and load a file or a folder of extracts, all or nothing."""
+    """Validate and load a file or a folder of extracts, all or nothing.
+
+    ``plausibility`` replaces the default rules of the tables it names
+    (`caremap.core.plausibility`); "today" in a rule is the day of the load.
+    """
+    rules = plausibility or PlausibilityConfig()
+    rules.check()
+    canonical_encoding(encoding)
     files = discover(Path(path))
     plan = [(f, table_for_file(f, table)) for f in files]
+    today = date.today()
     reports: list[LoadReport] = []
     with ws.transaction():
         _ensure_meta(ws)
@@ -119,7 +152,9 @@ def ingest_path(
         for i, (file, tname) in enumerate(plan):
             if progress:
                 progress(str(file), i, len(plan))
-            reports.append(_load_file(ws, file, tname, next_id + i, encoding))
+            reports.append(
+                _load_file(ws, file, tname, next_id + i, encoding, rules.rules_for(tname), today)
+            )
             if os.environ.get("CAREMAP_FAULT_INJECT") == "after_first_file":
                 os._exit(99)  # simulates a kill part-way through, for the atomicity test
     if progress:
@@ -150,7 +185,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _load_file(ws: Workspace, file: Path, tname: str, load_id: int, encoding: str) -> LoadReport:
+def _load_file(
+    ws: Workspace,
+    file: Path,
+    tname: str,
+    load_id: int,
+    encoding: str,
+    rules: list[Rule],
+    today: date,
+) -> LoadReport:
     spec = schema.get(tname)
     started = datetime.now(UTC).replace(tzinfo=None)
     data = read_extract(file, spec, encoding=encoding)
@@ -158,7 +201,7 @@ def _load_file(ws: Workspace, file: Path, tname: str, load_id: int, encoding: st
     ws.register_temp(stage, data.table)
     try:
         checked = f"_checked_{load_id}"
-        ws.create_table_as(checked, _validation_sql(spec, stage, data.typed))
+        ws.create_table_as(checked, _validation_sql(spec, stage, data.typed, rules, today))
         reasons_sql = _reasons_union(spec, checked)
         q_rows = ws.sql(
             f"SELECT field, reason, count(*) AS n FROM ({reasons_sql}) GROUP BY field, reason"
@@ -250,23 +293,62 @@ _VALIDATORS = {
 _ICD10_LIST_RE = "^[A-Z][0-9]{2}([0-9A-Z]{1,2})?(;[A-Z][0-9]{2}([0-9A-Z]{1,2})?)*$"
 
 
+_MAX_DOUBLE = "1.7976931348623157e308"
+_NUMBER_RE = {
+    "DOUBLE": "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$",
+    "INTEGER": "^[+-]?[0-9]+([.]0*)?$",
+    "BIGINT": "^[+-]?[0-9]+([.]0*)?$",
+}
+# The whole value, anchored: a date, optionally with a time (which a date column drops).
+_ISO_RE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?$"
+_UK_DATE_RE = "^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
+_EXPECT = {
+    "DATE": "a date (YYYY-MM-DD or DD/MM/YYYY)",
+    "TIMESTAMP": "a date-time (YYYY-MM-DD HH:MM:SS)",
+    "BOOLEAN": "true or false",
+    "DOUBLE": "a finite number (e.g. 12.5 or 1.2e3; not inf or NaN)",
+}
+
+
 def _typed(col: str, type_: str) -> str:
+    """SQL for the value of text ``col`` as ``type_``; NULL unless the whole text is one."""
     if type_ == "VARCHAR":
         return col
     if type_ == "DATE":
         return (
-            f"(CASE WHEN regexp_matches({col}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"(CASE WHEN regexp_matches({col}, '{_ISO_RE}') "
             f"THEN TRY_CAST(substr({col}, 1, 10) AS DATE) "
-            f"WHEN regexp_matches({col}, '^[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}$') "
+            f"WHEN regexp_matches({col}, '{_UK_DATE_RE}') "
             f"THEN TRY_CAST(substr({col}, 7, 4) || '-' || substr({col}, 4, 2) || '-' || "
             f"substr({col}, 1, 2) AS DATE) ELSE NULL END)"
+        )
+    if type_ == "TIMESTAMP":
+        return (
+            f"(CASE WHEN regexp_matches({col}, '{_ISO_RE}') THEN TRY_CAST({col} AS TIMESTAMP) END)"
+        )
+    if type_ == "DOUBLE":
+        cast = f"TRY_CAST({col} AS DOUBLE)"
+        return (
+            f"(CASE WHEN regexp_matches({col}, '{_NUMBER_RE['DOUBLE']}') "
+            f"AND abs({cast}) <= {_MAX_DOUBLE} THEN {cast} END)"
+        )
+    if type_ in _NUMBER_RE:
+        return (
+            f"(CASE WHEN regexp_matches({col}, '{_NUMBER_RE[type_]}') "
+            f"THEN TRY_CAST({col} AS {type_}) END)"
         )
     return f"TRY_CAST({col} AS {type_})"
 
 
-def _validation_sql(spec: schema.TableSpec, stage: str, typed: set[str]) -> str:
-    """One row per input row: normalised, typed values and a reason column per check."""
-    norm_cols, out_cols = [], []
+def _validation_sql(
+    spec: schema.TableSpec, stage: str, typed: set[str], rules: list[Rule], today: date
+) -> str:
+    """One row per input row: normalised, typed values and a reason column per check.
+
+    Three steps: ``n`` normalises the text (trim, codes), ``t`` types it (``v_`` columns),
+    and the outer select gives each column's first failing check, plausibility last.
+    """
+    norm_cols, typed_cols, out_cols = [], [], []
     for c in spec.columns:
         raw = quote_ident(c.name)
         if c.name in typed:
@@ -280,13 +362,22 @@ def _validation_sql(spec: schema.TableSpec, stage: str, typed: set[str]) -> str:
         norm_cols.append(
             f"{norm} AS {quote_ident('n_' + c.name)}, {raw} AS {quote_ident('r_' + c.name)}"
         )
-    n = "n"
+        nv = quote_ident("n_" + c.name)
+        typed_cols.append(
+            f"{nv if c.name in typed else _typed(nv, c.type)} AS {quote_ident('v_' + c.name)}"
+        )
+
+    def value_of(name: str) -> str:
+        return quote_ident("v_" + name)
+
     for c in spec.columns:
         nv = quote_ident("n_" + c.name)
         rv = quote_ident("r_" + c.name)
-        value = nv if c.name in typed else _typed(nv, c.type)
+        value = value_of(c.name)
         out_cols.append(f"{value} AS {quote_ident(c.name)}")
-        reason = _reason_expr(c, nv, rv, value, c.name in typed)
+        reason = _reason_expr(
+            c, nv, rv, value, c.name in typed, sql_whens(spec, rules, c.name, value_of, today)
+        )
         out_cols.append(f"{reason} AS {quote_ident('why_' + c.name)}")
     keys = ", ".join(quote_ident("n_" + k) for k in spec.key)
     out_cols.append(
@@ -297,22 +388,26 @@ def _validation_sql(spec: schema.TableSpec, stage: str, typed: set[str]) -> str:
     for d in spec.derived:
         out_cols.append(f"{_derived_expr(spec, d.name)} AS {quote_ident(d.name)}")
     return (
-        f"WITH {n} AS (SELECT _row, {', '.join(norm_cols)} FROM {stage}) "
-        f"SELECT _row, {', '.join(out_cols)} FROM {n}"
+        f"WITH n AS (SELECT _row, {', '.join(norm_cols)} FROM {stage}), "
+        f"t AS (SELECT *, {', '.join(typed_cols)} FROM n) "
+        f"SELECT _row, {', '.join(out_cols)} FROM t"
     )
 
 
-def _reason_expr(c: schema.Column, nv: str, rv: str, value: str, typed: bool) -> str:
+def _reason_expr(
+    c: schema.Column, nv: str, rv: str, value: str, typed: bool, plausible: list[str]
+) -> str:
     whens = []
     if c.required:
         whens.append(f"WHEN {nv} IS NULL THEN 'required value is missing'")
     if not typed and c.type != "VARCHAR":
-        expect = {
-            "DATE": "a date (YYYY-MM-DD or DD/MM/YYYY)",
-            "TIMESTAMP": "a date-time (YYYY-MM-DD HH:MM:SS)",
-            "BOOLEAN": "true or false",
-        }.get(c.type, f"a number ({c.type.lower()})")
+        expect = _EXPECT.get(c.type, f"a number ({c.type.lower()})")
         whens.append(f"WHEN {nv} IS NOT NULL AND {value} IS NULL THEN 'is not {expect}'")
+    if typed and c.type == "DOUBLE":
+        whens.append(
+            f"WHEN {value} IS NOT NULL AND NOT abs({value}) <= {_MAX_DOUBLE} "
+            "THEN 'is not a finite number (inf or NaN)'"
+        )
     if c.check == "sex":
         whens.append(
             f"WHEN {rv} IS NOT NULL AND trim({rv}) <> '' AND {nv} IS NULL "
@@ -332,6 +427,7 @@ def _reason_expr(c: schema.Column, nv: str, rv: str, value: str, typed: bool) ->
             f"WHEN {nv} IS NOT NULL AND {nv} NOT IN ({listed}) "
             f"THEN {quote_str('is not one of: ' + ', '.join(c.allowed))}"
         )
+    whens += plausible
     return f"(CASE {' '.join(whens)} ELSE NULL END)" if whens else "CAST(NULL AS VARCHAR)"
 
 
