@@ -1,9 +1,11 @@
 """Reading one extract file into Arrow, with clear errors for malformed files.
 
-CSV values are read as text (validation and typing happen in the engine); Parquet columns
-that already have the canonical type are kept typed. Problems with the file as a whole
-(encoding, ragged rows, missing or unknown columns, no rows) raise `InputError` naming the
-file and, where it can be found, the row. Messages never quote row contents, which may hold
+`caremap.core.extract_source` says what the file is (compression, Parquet or CSV, encoding);
+this module reads it. CSV values are read as text (validation and typing happen in the
+engine); Parquet columns that already have the canonical type are kept typed. Each row keeps
+its number in the file. Problems with the file as a whole (encoding, ragged rows, missing or
+unknown columns, damaged compression) raise `InputError` naming the file and, where it can
+be found, the row and field. Messages never quote row contents, which may hold
 person-identifiable data.
 """
 
