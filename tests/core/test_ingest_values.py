@@ -161,10 +161,10 @@ def test_implausible_people_are_quarantined_with_reasons(ws, tmp_path):
     (r,) = ingest_path(ws, f)
     assert (r.read, r.loaded, r.quarantined) == (8, 3, 5)
     assert quarantine(ws) == {
-        3: ("date_of_birth", "is in the future (after the day of the load) (implausible)"),
+        3: ("date_of_birth", "is in the future (implausible)"),
         4: ("date_of_birth", "is before 1880-01-01 (implausible)"),
         5: ("date_of_death", "is before date_of_birth (implausible)"),
-        6: ("date_of_death", "is in the future (after the day of the load) (implausible)"),
+        6: ("date_of_death", "is in the future (implausible)"),
         9: ("date_of_birth", "is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
     }
     assert r.reasons["date_of_birth: is before 1880-01-01 (implausible)"] == 1
@@ -256,3 +256,18 @@ def test_the_default_rules_are_valid():
     for table, rules in DEFAULT_RULES.items():
         spec = schema.get(table)
         assert all(r.column in spec.column_names for r in rules)
+
+
+def test_today_bounds_a_date_time_by_the_whole_day(ws, tmp_path):
+    now = dt.datetime.now().replace(microsecond=0)
+    later = now + dt.timedelta(days=1, hours=1)
+    f = write(
+        tmp_path / "trauma_incident.csv",
+        f"incident_id,incident_time,area_code\ni1,{now.isoformat(' ')},A\ni2,{later.isoformat(' ')},A\n",
+    )
+    cfg = PlausibilityConfig(
+        tables={"trauma_incident": [Rule(column="incident_time", max="today")]}
+    )
+    (r,) = ingest_path(ws, f, plausibility=cfg)
+    assert (r.loaded, r.quarantined) == (1, 1)
+    assert quarantine(ws) == {3: ("incident_time", "is in the future (implausible)")}

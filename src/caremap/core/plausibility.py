@@ -118,16 +118,19 @@ def sql_whens(
             if col.type in _NUMERIC:
                 word = {"before": "below", "after": "above"}[word]
             if bound == "today" and word == "after":
-                reason = "is in the future (after the day of the load)"
+                reason = "is in the future"
             else:
                 reason = f"is {word} {text}"
             v = value_of(column)
             rhs = value_of(other) if other else literal
-            cond = (
-                f"{v} IS NOT NULL AND {rhs} IS NOT NULL AND {v} {op} {rhs}"
-                if other
-                else (f"{v} IS NOT NULL AND {v} {op} {rhs}")
-            )
+            if bound == "today" and word == "after" and col.type == "TIMESTAMP":
+                op, rhs = (
+                    ">=",
+                    f"CAST({quote_str((today + dt.timedelta(days=1)).isoformat())} AS TIMESTAMP)",
+                )
+            cond = f"{v} IS NOT NULL AND {v} {op} {rhs}"
+            if other:
+                cond += f" AND {rhs} IS NOT NULL"
             out.append(f"WHEN {cond} THEN {quote_str(reason + ' (implausible)')}")
     return out
 
