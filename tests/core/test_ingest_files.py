@@ -209,10 +209,11 @@ def test_a_link_inside_the_folder_is_the_same_file_found_once(ws, tmp_path):
     assert discover(folder) == [real]
 
 
-def test_an_unknown_encoding_is_an_input_error_before_anything_is_read(ws, tmp_path):
+@pytest.mark.parametrize("name", ["utf-9", "base64", "rot13"])
+def test_an_unknown_encoding_is_an_input_error_before_anything_is_read(ws, tmp_path, name):
     f = write(tmp_path / "source_record.csv", TEXT.encode())
-    with pytest.raises(InputError, match="unknown text encoding 'utf-9'"):
-        ingest_path(ws, f, encoding="utf-9")
+    with pytest.raises(InputError, match=f"unknown text encoding {name!r}"):
+        ingest_path(ws, f, encoding=name)
 
 
 @pytest.mark.parametrize(

@@ -92,11 +92,14 @@ def open_source(path: Path, declared: str = "utf-8") -> Source:
 def canonical_encoding(name: str) -> str:
     """Python's name for an encoding (``latin1`` -> ``iso8859-1``); a clear error if unknown."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
+        if getattr(info, "_is_text_encoding", True):  # not base64, rot13, zlib ...
+            return info.name
     except LookupError:
-        raise InputError(
-            f"unknown text encoding {name!r}; use e.g. utf-8, cp1252 (Windows), utf-16 or latin-1"
-        ) from None
+        pass
+    raise InputError(
+        f"unknown text encoding {name!r}; use e.g. utf-8, cp1252 (Windows), utf-16 or latin-1"
+    )
 
 
 def read_bytes(source: Source) -> bytes:
