@@ -42,7 +42,8 @@ def print_reports(reports) -> None:
 @command(
     epilog="Examples:\n\n  caremap ingest extracts/\n\n"
     "  caremap ingest gp_patients_march.csv --table source_record\n\n"
-    "  caremap ingest ae.csv --encoding latin-1 -w region.duckdb"
+    "  caremap ingest ae.csv --encoding cp1252 -w region.duckdb\n\n"
+    "  caremap ingest extracts/ --rules ingest-rules.yaml"
 )
 def ingest(
     path: Annotated[Path, typer.Argument(help="A CSV/Parquet file, or a folder of them.")],
@@ -51,6 +52,10 @@ def ingest(
         typer.Option("--table", "-t", help="Load into this table instead of the file's name."),
     ] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="YAML/JSON plausibility rules per table (docs/data-model.md)."),
+    ] = None,
     ws_path: WorkspaceOpt = None,
     engine: EngineOpt = "duckdb",
 ) -> None:
@@ -61,15 +66,20 @@ def ingest(
     Rows that fail validation go to the quarantine table with file, row, field and
     reason. Loading the same extract twice replaces rows by key, adding nothing.
     """
+    from caremap.core.config import load_config
     from caremap.core.ingest import ingest_path
+    from caremap.core.plausibility import PlausibilityConfig
 
+    checks = load_config(PlausibilityConfig, rules) if rules else None
     with workspace(ws_path, engine) as ws, progress() as bar:
         task = bar.add_task("ingesting", total=None)
 
         def tick(name: str, i: int, n: int) -> None:
             bar.update(task, total=n, completed=i, description=f"ingesting {Path(name).name}")
 
-        reports = ingest_path(ws, path, table, encoding=encoding, progress=tick)
+        reports = ingest_path(
+            ws, path, table, encoding=encoding, plausibility=checks, progress=tick
+        )
     print_reports(reports)
 
 

@@ -90,7 +90,9 @@ def social_care_events(m: ActivityMaker, rng, t, age, ys, ye, expo) -> Events:
         span = int(ye - ys) * 3
         m.sc_start = ys - 730 + (sc_rng.random(m.p.n) * (730 + span)).astype(np.int64)
         m.sc_home = m.near_home[m.p.area, sc_rng.integers(0, 5, m.p.n)]
-    person = np.flatnonzero(m.sc_has & (m.sc_start < ye) & (m.p.death > ys))
+    # A package starts before its person dies (else it would end before it starts).
+    alive = m.sc_start <= m.p.death
+    person = np.flatnonzero(m.sc_has & alive & (m.sc_start < ye) & (m.p.death > ys))
     start = np.maximum(m.sc_start[person], ys)
     end = np.minimum(ye - 1, m.p.death[person].astype(np.int64))
     res = m.sc_res[person]
