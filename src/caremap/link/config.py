@@ -20,7 +20,9 @@ DEFAULT_SOURCE_RANK = (
     "social_care",
     "ambulance",
 )
-# NHS numbers that pass Modulus 11 but are used as placeholders ("not known") in extracts.
+# NHS numbers that pass Modulus 11 but are keyed as "not known": one digit repeated and
+# runs of consecutive digits. Numbers that the data itself shows shared by many different
+# people are refused too (see `caremap.link.prepare`).
 DEFAULT_PLACEHOLDER_NHS = (
     "0000000000",
     "1111111111",
@@ -44,8 +46,13 @@ class LinkConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    match_threshold: float = Field(
-        0.99, gt=0, lt=1, description="probabilistic pairs at or above this probability link"
+    match_threshold: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="probabilistic pairs at or above this probability link; empty: chosen "
+        "from the model's estimated precision and recall (the threshold of highest "
+        "estimated F1)",
     )
     predict_floor: float = Field(
         0.5, gt=0, lt=1, description="pairs below this are not kept (used for recall estimates)"
@@ -54,17 +61,26 @@ class LinkConfig(BaseModel):
         True, description="link valid NHS number + date of birth before the probabilistic pass"
     )
     nhs_conflict_m: float = Field(
-        1e-5,
+        1e-3,
         gt=0,
         lt=1,
-        description="fixed probability that one person's records hold two different valid NHS "
-        "numbers (not trained, so that unsupervised training cannot learn it away)",
+        description="probability that one person's records hold two different valid NHS "
+        "numbers, used when the data cannot estimate it (it is estimated from records that "
+        "agree on names, date of birth and postcode); never trained by EM",
     )
-    twin_guard: bool = Field(
-        True,
+    nhs_conflict_min_probability: float = Field(
+        0.999,
+        gt=0,
+        lt=1,
+        description="two records with different valid NHS numbers join one person only on a "
+        "pair at least this probable (the rest of the evidence overwhelming)",
+    )
+    twin_guard: bool | None = Field(
+        None,
         description="reject probabilistic pairs that look like twins or household members "
         "(same family name, address and year of birth, but given names that disagree, or "
-        "different given names and birth dates) unless their NHS numbers agree",
+        "different given names and birth dates) unless their NHS numbers agree; empty: on "
+        "when pairs of that kind whose identifiers can tell are mostly different people",
     )
     dob_guard: bool = Field(
         False,
@@ -91,8 +107,9 @@ class LinkConfig(BaseModel):
     broad_rule_pairs_per_record: float = Field(
         10.0,
         ge=0,
-        description="also block on same given and family name (no year-of-birth narrowing) "
-        "when that rule generates at most this many candidate pairs per record",
+        description="also block on each broad rule (same given and family name, same date "
+        "of birth, same family name, ...) that generates at most this many candidate pairs "
+        "per record",
     )
     seed: int = 42
     memory_limit: str = Field("2GB", description="DuckDB memory limit of the linkage engine")
@@ -132,6 +149,7 @@ Role = Literal[
     "sex",
     "postcode",
     "address",
+    "area",
     "record_date",
 ]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]

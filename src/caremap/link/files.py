@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from caremap.core.errors import InputError
 from caremap.core.workspace import open_workspace
 from caremap.link.config import FileLinkConfig
+from caremap.link.evidence import check_evidence
 from caremap.link.prepare import RAW_COLUMNS, prepare_sql, register_names
 from caremap.link.run import RULE_TEXT, run_linkage
 
@@ -127,6 +128,7 @@ def map_file(table: pa.Table, path: Path, config: FileLinkConfig) -> pa.Table:
         "sex_raw": col("sex"),
         "postcode_raw": col("postcode"),
         "address_raw": col("address"),
+        "area_raw": col("area"),
         "record_date": date_col("record_date"),
     }
     arrays = {k: (v if v is not None else pa.nulls(n, pa.string())) for k, v in out.items()}
@@ -142,6 +144,7 @@ def link_files(
     if not paths:
         raise InputError("give at least one file to link")
     files = [Path(p) for p in paths]
+    check_evidence(set(config.columns), str(files[0]))
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise InputError("input files must have different names", file=str(files[0]))
