@@ -72,3 +72,10 @@ def test_duplicate_record_ids_are_refused(tmp_path):
     p.write_text("id,forename\n1,ANN\n1,BOB\n")
     with pytest.raises(InputError, match="not unique"):
         link_files([p], FileLinkConfig(columns={"record_id": "id", "given_name": "forename"}))
+
+
+def test_surname_only_is_refused_before_linking(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("surname\nSMITH\nSMITH\nJONES\n")
+    with pytest.raises(InputError, match=r"Missing: an identifier.*date_of_birth"):
+        link_files([path], FileLinkConfig(columns={"family_name": "surname"}))

@@ -142,6 +142,7 @@ class LinkConfig(BaseModel):
 Role = Literal[
     "record_id",
     "nhs_number",
+    "nhs_token",
     "identifier",
     "given_name",
     "family_name",
@@ -159,8 +160,10 @@ class FileLinkConfig(BaseModel):
     """How `link_files` reads plain files: which column plays which role.
 
     ``columns`` maps a role to a column name, or to a list of columns joined with a space
-    (e.g. ``address: [street_number, address_1]``). ``identifier`` is any other person
-    identifier compared exactly (no Modulus 11 check). ``date_format`` is a strptime format
+    (e.g. ``address: [street_number, address_1]``). ``nhs_token`` is a pseudonymised NHS
+    number (a data processing service's token: evidence exactly as an NHS number, without
+    the Modulus 11 check); ``identifier`` is any other person identifier compared exactly or
+    within one typo; ``area`` a small-area code (e.g. LSOA) compared exactly. ``date_format`` is a strptime format
     for text dates (default ISO, then ``%Y%m%d``).
     """
 

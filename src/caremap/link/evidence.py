@@ -135,7 +135,7 @@ def check_evidence(columns: set[str], file: str | None = None) -> None:
     identifier, or a date of birth with a name, or both names with a place. The message
     says what is missing and what accuracy each addition allows."""
     has = EvidenceCheck(
-        identifier=bool({"nhs_number", "identifier"} & columns),
+        identifier=bool({"nhs_number", "nhs_token", "identifier"} & columns),
         names=len({"given_name", "family_name"} & columns),
         birth="date_of_birth" in columns,
         place=bool({"postcode", "address", "area"} & columns),
@@ -145,7 +145,7 @@ def check_evidence(columns: set[str], file: str | None = None) -> None:
         return
     missing = []
     if not has.identifier:
-        missing.append("an identifier (nhs_number or identifier)")
+        missing.append("an identifier (nhs_number, nhs_token or identifier)")
     if not has.birth:
         missing.append("date_of_birth")
     if has.names < 2:

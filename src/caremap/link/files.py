@@ -121,6 +121,7 @@ def map_file(table: pa.Table, path: Path, config: FileLinkConfig) -> pa.Table:
         "source": pa.array([path.name] * n, pa.string()),
         "record_id": rid if rid is not None else pc.cast(rows, pa.string()),
         "nhs_raw": col("nhs_number"),
+        "token_raw": col("nhs_token"),
         "ident_raw": col("identifier"),
         "given_raw": col("given_name"),
         "family_raw": col("family_name"),
@@ -144,11 +145,11 @@ def link_files(
     if not paths:
         raise InputError("give at least one file to link")
     files = [Path(p) for p in paths]
-    check_evidence(set(config.columns), str(files[0]))
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise InputError("input files must have different names", file=str(files[0]))
     mapped = [map_file(read_table(f), f, config) for f in files]
+    check_evidence(set(config.columns), str(files[0]))
     raw = pa.concat_tables(mapped)
     link_cfg = config.link
     if config.one_to_one and len(files) > 1:

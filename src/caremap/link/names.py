@@ -17,6 +17,7 @@ from importlib import resources
 import jellyfish
 import pyarrow as pa
 
+
 def _build_canonical() -> dict[str, tuple[str, ...]]:
     """Each name -> every full name it can stand for (PAT -> PATRICIA, PATRICK), from the
     published nickname list of the ``nicknames`` package (Northern et al., "A hand-curated

@@ -31,11 +31,19 @@ from caremap.link.mpi import (
     write_person,
 )
 from caremap.link.prepare import prepare_sql, register_names, source_record_relation
-from caremap.link.quality import write_quality
+from caremap.link.quality import write_quality, write_review
 from caremap.link.run import run_linkage
 from caremap.link.splink_engine import SPLINK_VERSION, Evidence, TrainedModel
 
-produced_by("caremap link", "person", "person_link", "link_input", "link_model", "link_quality")
+produced_by(
+    "caremap link",
+    "person",
+    "person_link",
+    "link_input",
+    "link_model",
+    "link_quality",
+    "link_review",
+)
 
 MODEL_TABLE = "link_model"
 
@@ -130,6 +138,7 @@ def _full(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], int]:
     finally:
         ws.unregister_temp(ASSIGNMENT_VIEW)
     _store_model(ws, run.model)
+    write_review(ws, run.review)
     return run.stats, run.assignment.num_rows
 
 
@@ -160,4 +169,5 @@ def _incremental(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], i
         ws.insert_select("person_link", person_link_incremental_sql(first_new))
     finally:
         ws.unregister_temp(ASSIGNMENT_VIEW)
+    write_review(ws, run.review)
     return {**run.stats, "new_records": float(n_new)}, n_new

@@ -23,6 +23,7 @@ RAW_COLUMNS = (
     "source",
     "record_id",
     "nhs_raw",
+    "token_raw",
     "ident_raw",
     "given_raw",
     "family_raw",
@@ -71,7 +72,8 @@ def source_record_relation() -> str:
     """The workspace's ``source_record`` under the standard raw column names."""
     return (
         "SELECT source_system AS source, CAST(record_id AS VARCHAR) AS record_id, "
-        "nhs_number AS nhs_raw, CAST(NULL AS VARCHAR) AS ident_raw, given_name AS given_raw, "
+        "nhs_number AS nhs_raw, CAST(NULL AS VARCHAR) AS token_raw, "
+        "CAST(NULL AS VARCHAR) AS ident_raw, given_name AS given_raw, "
         "family_name AS family_raw, date_of_birth AS dob, sex AS sex_raw, "
         "postcode AS postcode_raw, address AS address_raw, CAST(NULL AS VARCHAR) AS area_raw, "
         "record_date FROM source_record"
@@ -95,14 +97,16 @@ def prepare_sql(relation: str, config: LinkConfig, uid_offset: int = 0) -> str:
     placeholders = in_list(config.placeholder_nhs_numbers)
     return f"""
 WITH r AS (
-  SELECT r.*, {nhs_n} AS nhs_n, {pc_n} AS pc_n,
+  SELECT r.*, coalesce({nhs_n}, 'T' || nullif(trim(CAST(r.token_raw AS VARCHAR)), ''))
+           AS nhs_n, {pc_n} AS pc_n,
          nullif(upper(trim(CAST(r.ident_raw AS VARCHAR))), '') AS ident_n
   FROM ({relation}) r
 ), shared_nhs AS (
   -- a number held by records of many different people is a default, whatever its digits
   SELECT nhs_n FROM r WHERE nhs_n IS NOT NULL GROUP BY nhs_n
   HAVING count(DISTINCT r.dob) >= {SHARED_MIN_PEOPLE}
-     AND count(DISTINCT upper(r.family_raw)) >= {SHARED_MIN_PEOPLE}
+     AND (count(DISTINCT upper(r.family_raw)) >= {SHARED_MIN_PEOPLE}
+          OR count(r.family_raw) = 0)
 ), dob_people AS (
   SELECT dob, count(DISTINCT upper(family_raw)) AS k FROM r WHERE dob IS NOT NULL
   GROUP BY dob
@@ -112,8 +116,11 @@ WITH r AS (
   WHERE k >= greatest({SHARED_MIN_DOB_PEOPLE},
     {SHARED_DOB_RATIO} * (SELECT quantile_cont(k, 0.99) FROM dob_people))
 ), c AS (
-  SELECT r.source, r.record_id, r.record_date, r.nhs_raw, r.dob AS dob_raw,
+  SELECT r.source, r.record_id, r.record_date, r.nhs_raw, r.token_raw, r.dob AS dob_raw,
     CASE WHEN r.nhs_n IS NULL THEN NULL
+         WHEN r.nhs_n LIKE 'T%' AND r.nhs_n IN (SELECT nhs_n FROM shared_nhs)
+           THEN 'placeholder'
+         WHEN r.nhs_n LIKE 'T%' THEN 'ok'
          WHEN NOT {codes.sql_nhs_valid("r.nhs_n")} THEN 'invalid'
          WHEN r.nhs_n IN {placeholders}
            OR r.nhs_n IN (SELECT nhs_n FROM shared_nhs) THEN 'placeholder'
@@ -152,16 +159,17 @@ SELECT
   address,
   list_distinct(list_filter(string_split(address, ' '), lambda t: t <> '')) AS address_tokens,
   area,
-  -- usable: an identifier, or two kinds of evidence among a name, the date of birth and a
-  -- place (the model's score decides whether they are enough for a given pair)
+  -- usable: an identifier, or a date of birth with a name or a place, or both names with a
+  -- place, or a family name with a full address (a postcode alone is shared by a household)
   CASE WHEN nhs_state = 'ok' OR ident IS NOT NULL
-         OR (CAST(given IS NOT NULL OR family IS NOT NULL AS INTEGER)
-             + CAST(dob IS NOT NULL AS INTEGER)
-             + CAST(postcode IS NOT NULL OR address IS NOT NULL OR area IS NOT NULL AS INTEGER))
-            >= 2
+         OR (dob IS NOT NULL AND (given IS NOT NULL OR family IS NOT NULL
+             OR postcode IS NOT NULL OR address IS NOT NULL OR area IS NOT NULL))
+         OR (given IS NOT NULL AND family IS NOT NULL
+             AND (postcode IS NOT NULL OR address IS NOT NULL OR area IS NOT NULL))
+         OR (family IS NOT NULL AND address IS NOT NULL)
        THEN NULL
        ELSE 'too little to link on: ' || concat_ws(', ',
-         CASE WHEN nhs_raw IS NULL THEN 'no NHS number'
+         CASE WHEN nhs_raw IS NULL AND token_raw IS NULL THEN 'no NHS number'
               WHEN nhs_state = 'invalid' THEN 'NHS number fails Modulus 11'
               WHEN nhs_state = 'placeholder' THEN 'placeholder NHS number' END,
          CASE WHEN dob_raw IS NULL THEN 'no date of birth'

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from caremap.core.workspace import Workspace
 from caremap.link.cluster import constrained_clusters
 from caremap.link.config import LinkConfig
+from caremap.link.evidence import nhs_conflict_rate, twin_guard_wanted
 from caremap.link.prepare import EVIDENCE, deterministic_edges_sql
 from caremap.link.reduce import pair_count_sql, representatives_sql
 from caremap.link.splink_engine import (
@@ -28,7 +29,6 @@ from caremap.link.splink_engine import (
     train_and_score,
     usable_broad_rules,
 )
-from caremap.link.evidence import nhs_conflict_rate, twin_guard_wanted
 
 REPS_VIEW = "_link_reps"
 
@@ -141,7 +141,9 @@ def run_linkage(
         if config.match_threshold is not None
         else best_threshold(prob[~guarded], pw[~guarded], inside, config.predict_floor)
     )
-    accept = (prob >= threshold) & ~guarded & (~conflict | (prob >= config.nhs_conflict_min_probability))
+    accept = (
+        (prob >= threshold) & ~guarded & (~conflict | (prob >= config.nhs_conflict_min_probability))
+    )
     el = edges.column("uid_l").to_numpy()[accept].astype(np.int64)
     er = edges.column("uid_r").to_numpy()[accept].astype(np.int64)
     ep = prob[accept]

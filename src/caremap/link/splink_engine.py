@@ -263,7 +263,10 @@ def blocking_rules(
         from splink.blocking_rule_library import And, CustomRule
 
         rules = [
-            And(r if not isinstance(r, str) else CustomRule(r), CustomRule(f"l.{exclude} <> r.{exclude}"))
+            And(
+                r if not isinstance(r, str) else CustomRule(r),
+                CustomRule(f"l.{exclude} <> r.{exclude}"),
+            )
             for r in rules
         ]
     return rules
