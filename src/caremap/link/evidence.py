@@ -81,6 +81,8 @@ def twin_guard_wanted(ws: Workspace, table: str = "link_input") -> bool | None:
     if n < 2 or not place:
         return None
     keep = max(1, n // TWIN_SAMPLE_ROWS + 1)
+    # Jaro-Winkler is a DuckDB function (on Spark: the Metaphone codes alone)
+    jw = "jaro_winkler_similarity(l.given, r.given) < 0.8 AND " if ws.engine == "duckdb" else ""
     where = f"AND hash(family) % {keep} = 0" if keep > 1 else ""
     row = ws.sql(
         f"""
@@ -99,8 +101,7 @@ def twin_guard_wanted(ws: Workspace, table: str = "link_input") -> bool | None:
           AND (l.key < r.key OR (l.key = r.key AND l.given < r.given))
         WHERE l.given <> r.given
           AND coalesce(array_length(array_intersect(l.given_canons, r.given_canons)) = 0, TRUE)
-          AND ((jaro_winkler_similarity(l.given, r.given) < 0.8
-                AND l.given_phon IS DISTINCT FROM r.given_phon) OR l.dob <> r.dob)
+          AND (({jw}l.given_phon IS DISTINCT FROM r.given_phon) OR l.dob <> r.dob)
         """
     ).to_pylist()[0]
     pairs, same = int(row["pairs"]), int(row["same"])

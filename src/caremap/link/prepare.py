@@ -114,7 +114,7 @@ WITH r AS (
   -- a date of birth held by far more people than any ordinary date is a default value
   SELECT dob FROM dob_people
   WHERE k >= greatest({SHARED_MIN_DOB_PEOPLE},
-    {SHARED_DOB_RATIO} * (SELECT quantile_cont(k, 0.99) FROM dob_people))
+    {SHARED_DOB_RATIO} * (SELECT approx_quantile(k, 0.99) FROM dob_people))
 ), c AS (
   SELECT r.source, r.record_id, r.record_date, r.nhs_raw, r.token_raw, r.dob AS dob_raw,
     CASE WHEN r.nhs_n IS NULL THEN NULL
