@@ -110,6 +110,22 @@ def map_file(table: pa.Table, path: Path, config: FileLinkConfig) -> pa.Table:
             return pa.nulls(n, pa.date32())
         return _dates(table.column(spec if isinstance(spec, str) else spec[0]), config.date_format)
 
+    def dob_text():
+        """The date of birth's digits as YYYY-MM-DD where they do not make a date (kept for
+        character comparison), in the order of the date format (year first unless the
+        format starts with the day)."""
+        spec = config.columns.get("date_of_birth")
+        col_ = table.column(spec if isinstance(spec, str) else spec[0]) if spec else None
+        if col_ is None or pa.types.is_date(col_.type) or pa.types.is_timestamp(col_.type):
+            return pa.nulls(n, pa.string())
+        digits = pc.replace_substring_regex(_text(col_), r"[^0-9]", "")
+        ok = pc.fill_null(pc.match_substring_regex(digits, r"^[0-9]{8}$"), False)
+        day_first = (config.date_format or "%Y").startswith("%d")
+        y, m, d = (4, 2, 0) if day_first else (0, 4, 6)
+        parts = [pc.utf8_slice_codeunits(digits, k, k + w) for k, w in ((y, 4), (m, 2), (d, 2))]
+        iso = pc.binary_join_element_wise(*parts, "-")
+        return pc.if_else(ok, iso, pa.scalar(None, pa.string()))
+
     rows = pa.array(range(1, n + 1), pa.int64())
     rid = col("record_id")
     if rid is not None:
@@ -126,6 +142,7 @@ def map_file(table: pa.Table, path: Path, config: FileLinkConfig) -> pa.Table:
         "given_raw": col("given_name"),
         "family_raw": col("family_name"),
         "dob": date_col("date_of_birth"),
+        "dob_text_raw": dob_text(),
         "sex_raw": col("sex"),
         "postcode_raw": col("postcode"),
         "address_raw": col("address"),

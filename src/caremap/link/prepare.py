@@ -28,6 +28,7 @@ RAW_COLUMNS = (
     "given_raw",
     "family_raw",
     "dob",
+    "dob_text_raw",
     "sex_raw",
     "postcode_raw",
     "address_raw",
@@ -74,7 +75,7 @@ def source_record_relation() -> str:
         "SELECT source_system AS source, CAST(record_id AS VARCHAR) AS record_id, "
         "nhs_number AS nhs_raw, CAST(NULL AS VARCHAR) AS token_raw, "
         "CAST(NULL AS VARCHAR) AS ident_raw, given_name AS given_raw, "
-        "family_name AS family_raw, date_of_birth AS dob, sex AS sex_raw, "
+        "family_name AS family_raw, date_of_birth AS dob, CAST(NULL AS VARCHAR) AS dob_text_raw, sex AS sex_raw, "
         "postcode AS postcode_raw, address AS address_raw, CAST(NULL AS VARCHAR) AS area_raw, "
         "record_date FROM source_record"
     )
@@ -117,6 +118,7 @@ WITH r AS (
     {SHARED_DOB_RATIO} * (SELECT approx_quantile(k, 0.99) FROM dob_people))
 ), c AS (
   SELECT r.source, r.record_id, r.record_date, r.nhs_raw, r.token_raw, r.dob AS dob_raw,
+    r.dob_text_raw,
     CASE WHEN r.nhs_n IS NULL THEN NULL
          WHEN r.nhs_n LIKE 'T%' AND r.nhs_n IN (SELECT nhs_n FROM shared_nhs)
            THEN 'placeholder'
@@ -151,7 +153,9 @@ SELECT
   k.uid, source, record_id, record_date,
   CASE WHEN nhs_state = 'ok' THEN nhs_n END AS nhs,
   ident, given, given_canon, given_canons, given_phon, family, family_phon, dob,
-  CAST(dob AS VARCHAR) AS dob_str, sex, postcode,
+  -- a date of birth that is not a date (19948031) still compares by its characters
+  coalesce(CAST(dob AS VARCHAR), CASE WHEN dob_raw IS NULL THEN dob_text_raw END) AS dob_str,
+  sex, postcode,
   CASE WHEN {codes.sql_postcode_valid("postcode")}
        THEN substr(postcode, 1, length(postcode) - 2) END AS pc_sector,
   CASE WHEN {codes.sql_postcode_valid("postcode")}

@@ -128,7 +128,7 @@ def comparisons(ev: Evidence, config: LinkConfig, nhs_conflict_m: float | None =
             cl.CustomComparison(
                 output_column_name="dob",
                 comparison_levels=[
-                    cll.NullLevel("dob"),
+                    cll.NullLevel("dob_str"),
                     cll.ExactMatchLevel("dob"),
                     cll.CustomLevel(
                         "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) "
