@@ -105,11 +105,16 @@ class LinkConfig(BaseModel):
         "when a training block holds more",
     )
     broad_rule_pairs_per_record: float = Field(
-        10.0,
+        25.0,
         ge=0,
-        description="also block on each broad rule (same given and family name, same date "
-        "of birth, same family name, ...) that generates at most this many candidate pairs "
-        "per record",
+        description="also block on broad rules (same given and family name, same date of "
+        "birth, same family name, ...), cheapest first, while together they generate at "
+        "most this many candidate pairs per record",
+    )
+    broad_rule_max_pairs: float = Field(
+        1e6,
+        ge=0,
+        description="and at most this many candidate pairs in all (the scoring time they add)",
     )
     seed: int = 42
     memory_limit: str = Field("2GB", description="DuckDB memory limit of the linkage engine")

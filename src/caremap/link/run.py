@@ -278,12 +278,18 @@ def _full_run(
     try:
         rel = f"SELECT * FROM {REPS_VIEW}" if reps is not None else reps_q
         n_reps = int(ws.scalar(f"SELECT count(*) FROM ({rel}) x"))
-        budget = config.broad_rule_pairs_per_record * n_reps
-        broad = tuple(
-            cols
-            for cols in usable_broad_rules(ev)
-            if int(ws.scalar(pair_count_sql(rel, cols))) <= budget
+        # cheapest first, while the broad rules together stay within the budget
+        budget = min(config.broad_rule_pairs_per_record * n_reps, config.broad_rule_max_pairs)
+        costs = sorted(
+            (int(ws.scalar(pair_count_sql(rel, cols))), i, cols)
+            for i, cols in enumerate(usable_broad_rules(ev))
         )
+        chosen, spent = [], 0
+        for pairs, _, cols in costs:
+            if spent + pairs <= budget:
+                chosen.append(cols)
+                spent += pairs
+        broad = tuple(chosen)
     finally:
         if reps is not None:
             ws.unregister_temp(REPS_VIEW)
