@@ -85,3 +85,23 @@ def test_vectorised_deterministic_phase_matches_merging_one_by_one():
     assert fast.rule.tolist() == slow.rule.tolist()
     assert np.array_equal(fast.prob, slow.prob, equal_nan=True)
     assert fast.refused_nhs == slow.refused_nhs > 0
+
+
+def test_a_conflict_edge_joins_a_mis_numbered_record_but_cannot_chain_on():
+    # 0,1,2 hold number A (person A); 3 holds A too but is person B's record (wrong number);
+    # 4,5 hold B. Edge 3-4 is a direct conflict edge (different numbers, strong evidence):
+    # 3 joins B, and B's cluster keeps B's number, so the weak 2-5 edge cannot chain A and B.
+    prob = [(0, 1, 0.9999), (1, 2, 0.9999), (4, 5, 0.9999), (3, 4, 0.9995), (2, 5, 0.99)]
+    pl = np.array([p[0] for p in prob], dtype=np.int64)
+    pr = np.array([p[1] for p in prob], dtype=np.int64)
+    pp = np.array([p[2] for p in prob], dtype=float)
+    flags = np.array([False, False, False, True, False])
+    c = constrained_clusters(
+        6, np.array([1, 1, 1, 1, 2, 2]), np.zeros(6, np.int64), 0, (E, E), (pl, pr, pp),
+        conflict_edges=flags,
+    )  # fmt: skip
+    assert c.root.tolist() == [0, 0, 0, 3, 3, 3]
+    assert c.conflict_merges == 1 and c.refused_nhs == 1
+    # without the flag the same edge is refused like any other
+    plain = _run(6, [1, 1, 1, 1, 2, 2], [0] * 6, 0, prob)
+    assert plain.root.tolist() == [0, 0, 0, 3, 4, 4]

@@ -72,3 +72,21 @@ def test_duplicate_record_ids_are_refused(tmp_path):
     p.write_text("id,forename\n1,ANN\n1,BOB\n")
     with pytest.raises(InputError, match="not unique"):
         link_files([p], FileLinkConfig(columns={"record_id": "id", "given_name": "forename"}))
+
+
+def test_surname_only_is_refused_before_linking(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("surname\nSMITH\nSMITH\nJONES\n")
+    with pytest.raises(InputError, match=r"Missing: an identifier.*date_of_birth"):
+        link_files([path], FileLinkConfig(columns={"family_name": "surname"}))
+
+
+def test_a_date_of_birth_that_is_not_a_date_keeps_its_digits(tmp_path):
+    from caremap.link.files import map_file, read_table
+
+    path = tmp_path / "people.csv"
+    path.write_text("g,s,dob\nann,lee,19948031\nann,lee,31/08/1994\n")
+    cfg = FileLinkConfig(columns={"given_name": "g", "family_name": "s", "date_of_birth": "dob"})
+    rows = map_file(read_table(path), path, cfg).select(["dob", "dob_text_raw"]).to_pylist()
+    assert rows[0] == {"dob": None, "dob_text_raw": "1994-80-31"}
+    assert str(rows[1]["dob"]) == "1994-08-31"

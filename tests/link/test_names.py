@@ -25,11 +25,13 @@ def test_clean_name_drops_junk(raw, expected):
 
 
 def test_nicknames_resolve_to_every_full_name():
-    assert canonical_names("BILL") == ["WILLIAM"]
-    assert canonical_names("PEGGY") == ["MARGARET"]
-    assert canonical_names("PAT") == ["PATRICIA", "PATRICK"]
-    assert canonical_names("WILLIAM JOHN") == ["WILLIAM"]
+    # the published list (nicknames package): a form stands for every name it shortens
+    assert {"WILLIAM", "ROBERT"} <= set(canonical_names("BILL"))
+    assert "MARGARET" in canonical_names("PEGGY")
+    assert {"PATRICIA", "PATRICK"} <= set(canonical_names("PAT"))
+    assert set(canonical_names("WILLIAM JOHN")) & set(canonical_names("BILL"))
     assert canonical_names("ZEBEDEE") == ["ZEBEDEE"]
+    assert not set(canonical_names("WILLIAM")) & set(canonical_names("MARGARET"))
 
 
 def test_phonetic_codes_group_spelling_variants():
@@ -44,5 +46,5 @@ def test_name_lookup_has_one_row_per_distinct_raw_name():
     t = name_lookup(["Bill", "Bill", "UNKNOWN", None, "Peggy"])
     rows = {r["raw"]: r for r in t.to_pylist()}
     assert set(rows) == {"Bill", "UNKNOWN", "Peggy"}
-    assert rows["Bill"]["clean"] == "BILL" and rows["Bill"]["canons"] == ["WILLIAM"]
+    assert rows["Bill"]["clean"] == "BILL" and "WILLIAM" in rows["Bill"]["canons"]
     assert rows["UNKNOWN"]["clean"] is None and rows["UNKNOWN"]["canons"] is None

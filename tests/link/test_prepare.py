@@ -74,7 +74,7 @@ def test_reasons_name_what_is_missing(prepared):
 
 def test_uids_are_dense_and_nicknames_resolved(prepared):
     assert sorted(r["uid"] for r in prepared.values()) == list(range(len(CASES)))
-    assert prepared["ok"]["given_canons"] == ["WILLIAM"]
+    assert "WILLIAM" in prepared["ok"]["given_canons"]
     assert prepared["ok"]["sex"] == "M" and prepared["placeholder"]["sex"] == "F"
 
 

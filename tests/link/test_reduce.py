@@ -28,8 +28,9 @@ ROWS = [
 @pytest.fixture
 def link_input(ws):
     rows = [
-        dict(zip(RAW_COLUMNS, (r[1], r[0], r[2], None, r[3], r[4], r[5], "F", r[6], None,
-                               date(2024, 1, 1)), strict=True))
+        {c: None for c in RAW_COLUMNS} | dict(
+            source=r[1], record_id=r[0], nhs_raw=r[2], given_raw=r[3], family_raw=r[4],
+            dob=r[5], sex_raw="F", postcode_raw=r[6], record_date=date(2024, 1, 1))
         for r in ROWS
     ]  # fmt: skip
     schema = pa.schema(

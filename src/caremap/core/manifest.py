@@ -101,6 +101,7 @@ STEPS: tuple[Step, ...] = (
             "link_quality",
             "link_cluster_sizes",
             "link_unlinked",
+            "link_review",
         ),
         requires=("source_record",),
         after=("synth",),

@@ -34,6 +34,7 @@ class Clustering:
     refused_nhs: int
     refused_one_to_one: int
     refused_existing: int
+    conflict_merges: int = 0
 
 
 def constrained_clusters(
@@ -44,6 +45,7 @@ def constrained_clusters(
     det_edges: tuple[np.ndarray, np.ndarray],
     prob_edges: tuple[np.ndarray, np.ndarray, np.ndarray],
     initial: np.ndarray | None = None,
+    conflict_edges: np.ndarray | None = None,
 ) -> Clustering:
     """Cluster ``n`` records (uids 0..n-1).
 
@@ -51,7 +53,10 @@ def constrained_clusters(
     ``source_code`` a small integer per record (< 63); ``duplicate_free_mask`` has bit ``s``
     set when source ``s`` holds each person at most once. ``initial`` (incremental runs)
     gives existing clusters as labels (-1 for new records); existing clusters are frozen
-    against merging with each other.
+    against merging with each other. ``conflict_edges`` (one flag per probabilistic edge)
+    marks pairs whose two records hold different valid NHS numbers and that were accepted on
+    overwhelming other evidence: such an edge may join two clusters with different numbers
+    (the joined cluster keeps the number of the larger one); no other edge can.
     """
     dl, dr = det_edges
     fast = (
@@ -89,12 +94,15 @@ def constrained_clusters(
         return root
 
     refused = [0, 0, 0]
+    size: list[int] = [1] * n
+    merged_conflicts = [0]
 
-    def union(a: int, b: int) -> bool:
+    def union(a: int, b: int, direct_conflict: bool = False) -> bool:
         ra, rb = find(a), find(b)
         if ra == rb:
             return True
-        if nhs[ra] and nhs[rb] and nhs[ra] != nhs[rb]:
+        two_numbers = bool(nhs[ra] and nhs[rb] and nhs[ra] != nhs[rb])
+        if two_numbers and not direct_conflict:
             refused[0] += 1
             return False
         if srcmask[ra] & srcmask[rb] & duplicate_free_mask:
@@ -103,9 +111,14 @@ def constrained_clusters(
         if frozen[ra] and frozen[rb]:
             refused[2] += 1
             return False
+        if two_numbers:
+            merged_conflicts[0] += 1
+            keep = nhs[ra] if size[ra] >= size[rb] else nhs[rb]
+            nhs[ra] = nhs[rb] = keep
         if ra > rb:
             ra, rb = rb, ra
         parent[rb] = ra
+        size[ra] += size[rb]
         nhs[ra] = nhs[ra] or nhs[rb]
         srcmask[ra] |= srcmask[rb]
         frozen[ra] = frozen[ra] or frozen[rb]
@@ -114,11 +127,18 @@ def constrained_clusters(
     if fast is None:
         for a, b in zip(dl.tolist(), dr.tolist(), strict=True):
             union(a, b)
+    roots_now = _roots(np.asarray(parent, dtype=np.int64))
+    size = np.bincount(roots_now, minlength=n).tolist()
     pl, pr, pp = prob_edges
     order = np.argsort(-pp, kind="stable")
     pl_o, pr_o = pl[order].tolist(), pr[order].tolist()
-    for a, b in zip(pl_o, pr_o, strict=True):
-        union(a, b)
+    flags = (
+        np.asarray(conflict_edges, dtype=bool)[order].tolist()
+        if conflict_edges is not None
+        else [False] * len(pl_o)
+    )
+    for a, b, f in zip(pl_o, pr_o, flags, strict=True):
+        union(a, b, f)
 
     root = _roots(np.asarray(parent, dtype=np.int64))
     prob = np.full(n, np.nan)
@@ -135,7 +155,7 @@ def constrained_clusters(
             idx = side[inside]
             prob[idx] = 1.0
             rule[idx] = 1
-    return Clustering(root, prob, rule, sum(refused), *refused)
+    return Clustering(root, prob, rule, sum(refused), *refused, merged_conflicts[0])
 
 
 def _unconstrained(duplicate_free_mask: int, initial: np.ndarray | None) -> bool:

@@ -19,7 +19,9 @@ DEFAULT_SOURCE_RANK = (
     "social_care",
     "ambulance",
 )
-# NHS numbers that pass Modulus 11 but are used as placeholders ("not known") in extracts.
+# NHS numbers that pass Modulus 11 but are keyed as "not known": one digit repeated and
+# runs of consecutive digits. Numbers that the data itself shows shared by many different
+# people are refused too (see `caremap.link.prepare`).
 DEFAULT_PLACEHOLDER_NHS = (
     "0000000000",
     "1111111111",
@@ -41,8 +43,13 @@ DEFAULT_JUNK_DOBS = (date(1900, 1, 1), date(1901, 1, 1), date(1800, 1, 1), date(
 class LinkConfig(Config):
     """How `run_link` and `link_files` link records. Every field has a tested default."""
 
-    match_threshold: float = Field(
-        0.99, gt=0, lt=1, description="probabilistic pairs at or above this probability link"
+    match_threshold: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="probabilistic pairs at or above this probability link; empty: chosen "
+        "from the model's estimated precision and recall (the threshold of highest "
+        "estimated F1)",
     )
     predict_floor: float = Field(
         0.5, gt=0, lt=1, description="pairs below this are not kept (used for recall estimates)"
@@ -51,17 +58,26 @@ class LinkConfig(Config):
         True, description="link valid NHS number + date of birth before the probabilistic pass"
     )
     nhs_conflict_m: float = Field(
-        1e-5,
+        1e-3,
         gt=0,
         lt=1,
-        description="fixed probability that one person's records hold two different valid NHS "
-        "numbers (not trained, so that unsupervised training cannot learn it away)",
+        description="probability that one person's records hold two different valid NHS "
+        "numbers, used when the data cannot estimate it (it is estimated from records that "
+        "agree on names, date of birth and postcode); never trained by EM",
     )
-    twin_guard: bool = Field(
-        True,
+    nhs_conflict_min_probability: float = Field(
+        0.999,
+        gt=0,
+        lt=1,
+        description="two records with different valid NHS numbers join one person only on a "
+        "pair at least this probable (the rest of the evidence overwhelming)",
+    )
+    twin_guard: bool | None = Field(
+        None,
         description="reject probabilistic pairs that look like twins or household members "
         "(same family name, address and year of birth, but given names that disagree, or "
-        "different given names and birth dates) unless their NHS numbers agree",
+        "different given names and birth dates) unless their NHS numbers agree; empty: on "
+        "when pairs of that kind whose identifiers can tell are mostly different people",
     )
     dob_guard: bool = Field(
         False,
@@ -86,10 +102,16 @@ class LinkConfig(Config):
         "when a training block holds more",
     )
     broad_rule_pairs_per_record: float = Field(
-        10.0,
+        25.0,
         ge=0,
-        description="also block on same given and family name (no year-of-birth narrowing) "
-        "when that rule generates at most this many candidate pairs per record",
+        description="also block on broad rules (same given and family name, same date of "
+        "birth, same family name, ...), cheapest first, while together they generate at "
+        "most this many candidate pairs per record",
+    )
+    broad_rule_max_pairs: float = Field(
+        1e6,
+        ge=0,
+        description="and at most this many candidate pairs in all (the scoring time they add)",
     )
     seed: int = 42
     memory_limit: str = Field("2GB", description="DuckDB memory limit of the linkage engine")
@@ -117,6 +139,7 @@ class LinkConfig(Config):
 Role = Literal[
     "record_id",
     "nhs_number",
+    "nhs_token",
     "identifier",
     "given_name",
     "family_name",
@@ -124,6 +147,7 @@ Role = Literal[
     "sex",
     "postcode",
     "address",
+    "area",
     "record_date",
 ]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
@@ -133,8 +157,10 @@ class FileLinkConfig(Config):
     """How `link_files` reads plain files: which column plays which role.
 
     ``columns`` maps a role to a column name, or to a list of columns joined with a space
-    (e.g. ``address: [street_number, address_1]``). ``identifier`` is any other person
-    identifier compared exactly (no Modulus 11 check). ``date_format`` is a strptime format
+    (e.g. ``address: [street_number, address_1]``). ``nhs_token`` is a pseudonymised NHS
+    number (a data processing service's token: evidence exactly as an NHS number, without
+    the Modulus 11 check); ``identifier`` is any other person identifier compared exactly or
+    within one typo; ``area`` a small-area code (e.g. LSOA) compared exactly. ``date_format`` is a strptime format
     for text dates (default ISO, then ``%Y%m%d``).
     """
 

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from caremap.core.errors import InputError
 from caremap.core.workspace import open_workspace
 from caremap.link.config import FileLinkConfig
+from caremap.link.evidence import check_evidence
 from caremap.link.linkage import RULE_TEXT, run_linkage
 from caremap.link.prepare import RAW_COLUMNS, prepare_sql, register_names
 
@@ -109,6 +110,22 @@ def map_file(table: pa.Table, path: Path, config: FileLinkConfig) -> pa.Table:
             return pa.nulls(n, pa.date32())
         return _dates(table.column(spec if isinstance(spec, str) else spec[0]), config.date_format)
 
+    def dob_text():
+        """The date of birth's digits as YYYY-MM-DD where they do not make a date (kept for
+        character comparison), in the order of the date format (year first unless the
+        format starts with the day)."""
+        spec = config.columns.get("date_of_birth")
+        col_ = table.column(spec if isinstance(spec, str) else spec[0]) if spec else None
+        if col_ is None or pa.types.is_date(col_.type) or pa.types.is_timestamp(col_.type):
+            return pa.nulls(n, pa.string())
+        digits = pc.replace_substring_regex(_text(col_), r"[^0-9]", "")
+        ok = pc.fill_null(pc.match_substring_regex(digits, r"^[0-9]{8}$"), False)
+        day_first = (config.date_format or "%Y").startswith("%d")
+        y, m, d = (4, 2, 0) if day_first else (0, 4, 6)
+        parts = [pc.utf8_slice_codeunits(digits, k, k + w) for k, w in ((y, 4), (m, 2), (d, 2))]
+        iso = pc.binary_join_element_wise(*parts, "-")
+        return pc.if_else(ok, iso, pa.scalar(None, pa.string()))
+
     rows = pa.array(range(1, n + 1), pa.int64())
     rid = col("record_id")
     if rid is not None:
@@ -120,13 +137,16 @@ def map_file(table: pa.Table, path: Path, config: FileLinkConfig) -> pa.Table:
         "source": pa.array([path.name] * n, pa.string()),
         "record_id": rid if rid is not None else pc.cast(rows, pa.string()),
         "nhs_raw": col("nhs_number"),
+        "token_raw": col("nhs_token"),
         "ident_raw": col("identifier"),
         "given_raw": col("given_name"),
         "family_raw": col("family_name"),
         "dob": date_col("date_of_birth"),
+        "dob_text_raw": dob_text(),
         "sex_raw": col("sex"),
         "postcode_raw": col("postcode"),
         "address_raw": col("address"),
+        "area_raw": col("area"),
         "record_date": date_col("record_date"),
     }
     arrays = {k: (v if v is not None else pa.nulls(n, pa.string())) for k, v in out.items()}
@@ -146,6 +166,7 @@ def link_files(
     if len(set(names)) != len(names):
         raise InputError("input files must have different names", file=str(files[0]))
     mapped = [map_file(read_table(f), f, config) for f in files]
+    check_evidence(set(config.columns), str(files[0]))
     raw = pa.concat_tables(mapped)
     link_cfg = config.link
     if config.one_to_one and len(files) > 1:

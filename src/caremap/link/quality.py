@@ -88,3 +88,38 @@ def write_quality(ws: Workspace, stats: dict[str, float]) -> None:
         ]
     )
     ws.write_table("link_quality", table)
+
+
+REVIEW_TABLE = "link_review"
+
+
+def write_review(ws: Workspace, review: pa.Table | None) -> None:
+    """``link_review(source_system_l, record_id_l, source_system_r, record_id_r,
+    match_probability, reason)``: record pairs for an analyst to look at, by record id only
+    (no demographics): NHS numbers that agree on records that disagree on name, date of birth
+    and sex (refused: another person's number), and records linked despite two different
+    valid NHS numbers (one person, one number mis-keyed)."""
+    if review is None:
+        review = pa.table(
+            {
+                "uid_l": pa.array([], pa.int64()),
+                "uid_r": pa.array([], pa.int64()),
+                "match_probability": pa.array([], pa.float64()),
+                "reason": pa.array([], pa.string()),
+            }
+        )
+    ws.register_temp("_link_review_pairs", review)
+    try:
+        ws.create_table_as(
+            REVIEW_TABLE,
+            """
+            SELECT l.source AS source_system_l, l.record_id AS record_id_l,
+              r.source AS source_system_r, r.record_id AS record_id_r,
+              p.match_probability, p.reason
+            FROM _link_review_pairs p
+            JOIN link_input l ON l.uid = p.uid_l JOIN link_input r ON r.uid = p.uid_r
+            ORDER BY p.reason, l.source, l.record_id
+            """,
+        )
+    finally:
+        ws.unregister_temp("_link_review_pairs")

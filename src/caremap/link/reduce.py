@@ -30,7 +30,7 @@ DET_GROUP = "det_group"
 # Compared columns that are not functions of the ones below (the rest are derived from them:
 # given_canon/canons/phon from given, family_phon from family, dob_str from dob, sectors and
 # districts from postcode).
-_VARIANT = ("given", "family", "sex", "postcode", "address", "ident")
+_VARIANT = ("given", "family", "sex", "postcode", "address", "ident", "area")
 
 
 def _solo(duplicate_free: Sequence[str], deterministic: bool) -> str:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from caremap.core.errors import CaremapError
 from caremap.link.config import LinkConfig
-from caremap.link.guards import edges_sql
+from caremap.link.guards import EDGE_COLUMNS, edges_sql
 
 SPLINK_VERSION = "5.0.0"
 _log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class Evidence:
     sex: bool = True
     postcode: bool = True
     address: bool = False
+    area: bool = False
 
 
 def _levels():
@@ -48,8 +49,11 @@ def _levels():
     return cll
 
 
-def comparisons(ev: Evidence, config: LinkConfig) -> list:
-    """The comparisons of the NHS layer, for the evidence present."""
+def comparisons(ev: Evidence, config: LinkConfig, nhs_conflict_m: float | None = None) -> list:
+    """The comparisons of the NHS layer, for the evidence present. ``nhs_conflict_m`` is the
+    probability that two records of one person hold two different valid NHS numbers
+    (estimated from the data by `caremap.link.evidence.nhs_conflict_rate`, else
+    ``config.nhs_conflict_m``)."""
     import splink.comparison_library as cl
 
     cll = _levels()
@@ -67,7 +71,7 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
                         fix_u_probability=True,
                     ),
                     cll.ElseLevel().configure(
-                        m_probability=config.nhs_conflict_m,
+                        m_probability=nhs_conflict_m or config.nhs_conflict_m,
                         u_probability=1 - 1e-7,
                         fix_m_probability=True,
                         fix_u_probability=True,
@@ -124,7 +128,7 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
             cl.CustomComparison(
                 output_column_name="dob",
                 comparison_levels=[
-                    cll.NullLevel("dob"),
+                    cll.NullLevel("dob_str"),
                     cll.ExactMatchLevel("dob"),
                     cll.CustomLevel(
                         "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) "
@@ -159,7 +163,24 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
                     cll.NullLevel("address"),
                     cll.ExactMatchLevel("address"),
                     cll.JaroWinklerLevel("address", 0.9),
+                    cll.ArrayIntersectLevel("address_tokens", 3).configure(
+                        label_for_charts="three or more words in common"
+                    ),
+                    cll.ArrayIntersectLevel("address_tokens", 2).configure(
+                        label_for_charts="two words in common"
+                    ),
                     cll.JaroWinklerLevel("address", 0.7),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    if ev.area:
+        out.append(
+            cl.CustomComparison(
+                output_column_name="area",
+                comparison_levels=[
+                    cll.NullLevel("area"),
+                    cll.ExactMatchLevel("area", term_frequency_adjustments=True),
                     cll.ElseLevel(),
                 ],
             )
@@ -178,11 +199,33 @@ def comparisons(ev: Evidence, config: LinkConfig) -> list:
     return out
 
 
-def blocking_rules(ev: Evidence, exclude: str | None = None, broad_names: bool = False) -> list:
-    """Candidate pairs: same NHS number, or date of birth plus a name initial, or name
-    sounds plus place. Each rule is narrow enough to stay linear at national scale;
-    ``broad_names`` adds same given and family name with no narrowing (for inputs where it
-    is affordable), ``exclude`` a column whose equal values mean "already linked"."""
+# Broad rules (one column, or given and family name) that find pairs the narrow rules miss
+# (a replaced given name, a moved person with a typo in the date of birth); each is used only
+# where it is affordable (see `affordable_broad_rules`).
+BROAD_RULES: tuple[tuple[str, ...], ...] = (
+    ("given", "family"),
+    ("dob",),
+    ("family",),
+    ("given",),
+    ("postcode",),
+    ("address",),
+    ("area", "dob_str"),
+    ("area",),
+)
+
+
+def usable_broad_rules(ev: Evidence) -> list[tuple[str, ...]]:
+    """The broad rules whose columns all hold evidence."""
+    return [r for r in BROAD_RULES if all(getattr(ev, c.split("_")[0]) for c in r)]
+
+
+def blocking_rules(
+    ev: Evidence, exclude: str | None = None, broad: tuple[tuple[str, ...], ...] = ()
+) -> list:
+    """Candidate pairs: same NHS number or identifier, or date of birth plus a name initial,
+    or name sounds plus place, or year of birth plus place. Each rule is narrow enough to stay
+    linear at national scale; ``broad`` adds rules from `BROAD_RULES` (for inputs where they
+    are affordable), ``exclude`` a column whose equal values mean "already linked"."""
     from splink import block_on
 
     rules = []
@@ -195,10 +238,6 @@ def blocking_rules(ev: Evidence, exclude: str | None = None, broad_names: bool =
     if ev.dob and ev.family:
         rules.append(block_on("dob", "substr(family, 1, 1)"))
     if ev.given and ev.family:
-        # Names alone make huge blocks where names are few (256M pairs on the synthetic
-        # economy at 1M records): narrow them by year of birth unless affordable.
-        if broad_names:
-            rules.append(block_on("given", "family"))
         if ev.dob:
             # (same given and family name and year is inside this rule: the Metaphone codes
             # are functions of the names)
@@ -210,14 +249,26 @@ def blocking_rules(ev: Evidence, exclude: str | None = None, broad_names: bool =
             rules.append(block_on("family", "postcode"))
         if ev.address:
             rules.append(block_on("family_phon", "address"))
+        # given and family name swapped
+        rules.append("l.given = r.family AND l.family = r.given")
     if ev.postcode and ev.dob:
         rules.append(block_on("postcode", "substr(dob_str, 1, 4)"))
+    if ev.area and ev.dob:
+        rules.append(block_on("area", "substr(dob_str, 1, 4)"))
+    for cols in broad:
+        rules.append(block_on(*cols))
     if not rules:
         raise CaremapError("nothing to block on: map at least a name, date of birth or NHS number")
     if exclude:
         from splink.blocking_rule_library import And, CustomRule
 
-        rules = [And(r, CustomRule(f"l.{exclude} <> r.{exclude}")) for r in rules]
+        rules = [
+            And(
+                r if not isinstance(r, str) else CustomRule(r),
+                CustomRule(f"l.{exclude} <> r.{exclude}"),
+            )
+            for r in rules
+        ]
     return rules
 
 
@@ -231,12 +282,16 @@ def em_blocks(ev: Evidence) -> list[tuple[str, ...]]:
         blocks.append(("given", "family"))
     if ev.postcode and len(blocks) < 2:
         blocks.append(("postcode",))
+    if ev.area and len(blocks) < 2:
+        blocks.append(("area",))
+    if ev.ident and len(blocks) < 2:
+        blocks.append(("ident",))
     return blocks
 
 
 def tf_columns(ev: Evidence) -> list[str]:
     """Columns compared with term-frequency adjustments."""
-    return [c for c in ("family", "postcode") if getattr(ev, c)]
+    return [c for c in ("family", "postcode", "area") if getattr(ev, c)]
 
 
 def settings(
@@ -244,7 +299,8 @@ def settings(
     config: LinkConfig,
     link_type: str = "dedupe_only",
     exclude: str | None = None,
-    broad_names: bool = False,
+    broad: tuple[tuple[str, ...], ...] = (),
+    nhs_conflict_m: float | None = None,
 ):
     from splink import SettingsCreator
 
@@ -252,8 +308,8 @@ def settings(
         link_type=link_type,
         unique_id_column_name="uid",
         source_dataset_column_name="source_dataset",
-        comparisons=comparisons(ev, config),
-        blocking_rules_to_generate_predictions=blocking_rules(ev, exclude, broad_names),
+        comparisons=comparisons(ev, config, nhs_conflict_m),
+        blocking_rules_to_generate_predictions=blocking_rules(ev, exclude, broad),
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=False,
         max_iterations=20,
@@ -334,7 +390,9 @@ def train_and_score(
     *,
     model: TrainedModel | None = None,
     em_proportions: list[float] | None = None,
-    broad_names: bool = False,
+    broad: tuple[tuple[str, ...], ...] = (),
+    nhs_conflict_m: float | None = None,
+    guard_twins: bool = True,
 ) -> tuple[pa.Table, TrainedModel]:
     """Train on all usable records ``data`` (unless ``model`` is given) and score candidate
     pairs of the representatives ``reps`` (see `caremap.link.reduce`), with term frequencies
@@ -352,7 +410,9 @@ def train_and_score(
     sdf = backend.register(data, "link_input")
     dialect = "duckdb" if backend.engine == "duckdb" else "spark"
     if model is None:
-        linker = Linker(sdf, settings(ev, config), log_level=logging.ERROR)
+        linker = Linker(
+            sdf, settings(ev, config, nhs_conflict_m=nhs_conflict_m), log_level=logging.ERROR
+        )
         _train(linker, ev, config, em_proportions)
         model = TrainedModel(json.dumps(linker.misc.save_model_to_json()), ev)
     else:
@@ -360,12 +420,12 @@ def train_and_score(
             sdf, for_dialect(model.settings_dict(), ev, config, dialect), log_level=logging.ERROR
         )
     tf = {c: linker.table_management.compute_tf_table(c) for c in tf_columns(ev)}
-    fresh = settings(ev, config, exclude=DET_GROUP, broad_names=broad_names)
+    fresh = settings(ev, config, exclude=DET_GROUP, broad=broad)
     scoring = _with_params(model.settings_dict(), fresh.create_settings_dict(dialect))
     scorer = Linker(backend.register(reps, "link_reps"), scoring, log_level=logging.ERROR)
     for col, table in tf.items():
         scorer.table_management.register_term_frequency_lookup(table, col)
-    return _predict(scorer, ev, config), model
+    return _predict(scorer, ev, config, guard_twins), model
 
 
 def _train(linker, ev: Evidence, config: LinkConfig, em_proportions: list[float] | None) -> None:
@@ -451,9 +511,9 @@ def _with_params(saved: dict, fresh: dict) -> dict:
     return fresh
 
 
-def _predict(linker, ev: Evidence, config: LinkConfig) -> pa.Table:
+def _predict(linker, ev: Evidence, config: LinkConfig, guard_twins: bool = True) -> pa.Table:
     df = linker.inference.predict(threshold_match_probability=config.predict_floor)
-    sql = edges_sql(df.physical_name, ev, config)
+    sql = edges_sql(df.physical_name, ev, config, guard_twins)
     if linker._sql_dialect_str != "duckdb":
         import sqlglot
 
@@ -461,4 +521,4 @@ def _predict(linker, ev: Evidence, config: LinkConfig) -> pa.Table:
     out = linker.misc.query_sql(sql, "splink_df")
     table = out.as_pyarrow_table()
     df.drop_table_from_database_and_remove_from_cache()
-    return table.select(["uid_l", "uid_r", "match_probability", "match_weight", "guarded"])
+    return table.select(list(EDGE_COLUMNS))

@@ -33,7 +33,7 @@ from caremap.link.mpi import (
     write_person,
 )
 from caremap.link.prepare import prepare_sql, register_names, source_record_relation
-from caremap.link.quality import write_quality
+from caremap.link.quality import write_quality, write_review
 from caremap.link.splink_engine import SPLINK_VERSION, Evidence, TrainedModel
 
 MODEL_TABLE = "link_model"
@@ -142,6 +142,7 @@ def _full(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], int]:
     finally:
         ws.unregister_temp(ASSIGNMENT_VIEW)
     _store_model(ws, run.model)
+    write_review(ws, run.review)
     return run.stats, run.assignment.num_rows
 
 
@@ -172,4 +173,5 @@ def _incremental(ws: Workspace, config: LinkConfig) -> tuple[dict[str, float], i
         ws.insert_select("person_link", person_link_incremental_sql(first_new))
     finally:
         ws.unregister_temp(ASSIGNMENT_VIEW)
+    write_review(ws, run.review)
     return {**run.stats, "new_records": float(n_new)}, n_new

@@ -113,7 +113,10 @@ class IdentityNoise:
         dob[swapdm] = _swap_day_month(dob[swapdm])
         dtypo = ~swapdm & (u[10] < cfg.dob_digit_typo)
         dob[dtypo] = _dob_digit(dob[dtypo], rng)
-        dob[u[11] < cfg.junk_dob] = JUNK_DOB
+        junk_dob = u[11] < cfg.junk_dob
+        first_jan = junk_dob & (rng.random(n) < 0.5)
+        dob[first_jan] = _first_of_january(dob[first_jan])
+        dob[junk_dob & ~first_jan] = JUNK_DOB
         # sex
         sex = np.where(p.sex[person] == 0, "M", "F").astype(object)
         sex[rng.random(n) < cfg.unknown_sex] = "U"
@@ -189,6 +192,12 @@ def _transpose(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     a, b = d[rows, pos].copy(), d[rows, pos + 1].copy()
     d[rows, pos], d[rows, pos + 1] = b, a
     return _number(d)
+
+
+def _first_of_january(days: np.ndarray) -> np.ndarray:
+    """1 January of the same year (a date of birth whose day and month were not known)."""
+    years = days.astype("datetime64[D]").astype("datetime64[Y]")
+    return years.astype("datetime64[D]").astype(np.int64)
 
 
 def _swap_day_month(days: np.ndarray) -> np.ndarray:
