@@ -47,6 +47,7 @@ TABLES = (
     "link_quality",
     "link_cluster_sizes",
     "link_unlinked",
+    "link_review",
 )
 
 
