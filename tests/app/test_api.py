@@ -243,6 +243,8 @@ def test_every_page_renders_for_every_role(app, login):
 def test_a_capability_without_tables_says_how_to_produce_them(app_ws_path, tmp_path, login):
     import shutil
 
+    from caremap.app.users import copy_store
+
     from fastapi.testclient import TestClient
 
     from caremap.app import AppConfig, create_app
@@ -250,6 +252,8 @@ def test_a_capability_without_tables_says_how_to_produce_them(app_ws_path, tmp_p
 
     path = tmp_path / "bare.duckdb"
     shutil.copy(app_ws_path, path)
+    # users live in the store beside the workspace: copy it too
+    copy_store(app_ws_path, path)
     with open_workspace(path, memory_limit="256MB") as w:
         for t in w.list_tables():
             if t.startswith(("network_", "waiting_")):
@@ -269,12 +273,16 @@ def test_cached_pages_keep_roles_apart_and_fresh_nonces(app_ws_path, tmp_path):
     import re
     import shutil
 
+    from caremap.app.users import copy_store
+
     from fastapi.testclient import TestClient
 
     from caremap.app import AppConfig, create_app
 
     path = tmp_path / "cached.duckdb"
     shutil.copy(app_ws_path, path)
+    # users live in the store beside the workspace: copy it too
+    copy_store(app_ws_path, path)
     cached = create_app(AppConfig(workspace=path, cache_seconds=60))
     try:
         clients = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+
+from caremap.app.users import copy_store
 import time
 
 import pytest
@@ -16,6 +18,8 @@ def cached_app(app_ws_path, tmp_path):
 
     path = tmp_path / "cached.duckdb"
     shutil.copy(app_ws_path, path)
+    # users live in the store beside the workspace: copy it too
+    copy_store(app_ws_path, path)
     made = []
 
     def make(**settings):

@@ -81,6 +81,8 @@ def read_table(
     if info.kind == "person":
         page = fetch()  # never cached: every view is audited below
         page.person = True
+    elif download:
+        page = fetch()  # downloads are never cached: one can be as large as the table
     else:
         key = (
             published is not None,
@@ -99,7 +101,7 @@ def read_table(
         )
     if info.kind == "person":
         audit.record(
-            st.cursor(),
+            st.store,
             user,
             "download" if download else "view",
             info.name,
@@ -129,7 +131,7 @@ def read_caseload(
     if user.role == "clinician":
         if locality is not None and locality != user.locality_code:
             audit.record(
-                st.cursor(), user, "caseload_denied", "caseload", f"locality={locality}", 0, client
+                st.store, user, "caseload_denied", "caseload", f"locality={locality}", 0, client
             )
             raise HTTPException(403, "you can see only your own locality's caseload")
         locality = user.locality_code
@@ -138,7 +140,7 @@ def read_caseload(
         raise NotFound("no caseload yet: run `caremap risk` to produce risk_caseload")
     page = _caseload_page(st, info, locality, limit, offset)
     audit.record(
-        st.cursor(),
+        st.store,
         user,
         "view",
         info.name,
@@ -228,12 +230,5 @@ def _area_profile(st: AppState, user: User, code: str) -> dict[str, Any] | None:
 
 
 def read_audit(st: AppState, limit: int, offset: int) -> Page:
-    con = st.cursor()
-    total = con.execute(f"SELECT count(*) FROM {audit.AUDIT_TABLE}").fetchall()[0][0]
-    cur = con.execute(
-        f"SELECT * FROM {audit.AUDIT_TABLE} ORDER BY logged_at DESC LIMIT ? OFFSET ?",
-        [limit, offset],
-    )
-    cols = [d[0] for d in cur.description]
-    rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in cur.fetchall()]
-    return Page(cols, rows, int(total), limit, offset, False)
+    total, rows = audit.read(st.store, limit, offset)
+    return Page(list(audit.COLUMNS), rows, total, limit, offset, False)

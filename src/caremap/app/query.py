@@ -49,11 +49,39 @@ class Filter:
     values: tuple[Any, ...]
 
 
+INTEGER_RANGES = {
+    "TINYINT": (-(2**7), 2**7 - 1),
+    "SMALLINT": (-(2**15), 2**15 - 1),
+    "INTEGER": (-(2**31), 2**31 - 1),
+    "BIGINT": (-(2**63), 2**63 - 1),
+    "HUGEINT": (-(2**127), 2**127 - 1),
+    "UTINYINT": (0, 2**8 - 1),
+    "USMALLINT": (0, 2**16 - 1),
+    "UINTEGER": (0, 2**32 - 1),
+    "UBIGINT": (0, 2**64 - 1),
+    "UHUGEINT": (0, 2**128 - 1),
+}
+MAX_DIGITS = 40  # no integer column holds more: longer text is refused before int()
+
+
 def _convert(info: TableInfo, column: str, raw: str) -> Any:
+    """A filter value as the column's type, range-checked before it is bound (an integer past
+    the column's range, or a non-finite number, is the client's mistake: 400, never 500)."""
     t = info.columns[column].upper()
     try:
         if t in INTEGER_TYPES:
-            return int(raw)
+            lo, hi = INTEGER_RANGES[t]
+            text = raw.strip()
+            if len(text.lstrip("+-")) > MAX_DIGITS:
+                raise ValueError
+            v = int(text)
+            if not lo <= v <= hi:
+                raise BadRequest(
+                    f"filter on {column!r}: {raw[:40]!r} is outside the range of "
+                    f"{t.lower()} ({lo} to {hi})",
+                    field="filter",
+                )
+            return v
         if t.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
             v = float(raw)
             if not math.isfinite(v):
@@ -301,7 +329,9 @@ def read_page(
             sql += " LIMIT ? OFFSET ?"
             page_params += [limit, offset]
         result = con.execute(sql, page_params).fetchall()
-    except duckdb.ConversionException as exc:
-        raise BadRequest(f"a filter value does not fit its column: {exc}", field="filter") from None
+    except (duckdb.ConversionException, duckdb.InvalidInputException, OverflowError) as exc:
+        raise BadRequest(
+            f"a filter value does not fit its column: {str(exc)[:200]}", field="filter"
+        ) from None
     rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in result]
     return Page(cols, rows, int(total), limit or len(rows), offset, published is not None)
