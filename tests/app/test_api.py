@@ -243,11 +243,10 @@ def test_every_page_renders_for_every_role(app, login):
 def test_a_capability_without_tables_says_how_to_produce_them(app_ws_path, tmp_path, login):
     import shutil
 
-    from caremap.app.users import copy_store
-
     from fastapi.testclient import TestClient
 
     from caremap.app import AppConfig, create_app
+    from caremap.app.users import copy_store
     from caremap.core.workspace import open_workspace
 
     path = tmp_path / "bare.duckdb"
@@ -273,11 +272,10 @@ def test_cached_pages_keep_roles_apart_and_fresh_nonces(app_ws_path, tmp_path):
     import re
     import shutil
 
-    from caremap.app.users import copy_store
-
     from fastapi.testclient import TestClient
 
     from caremap.app import AppConfig, create_app
+    from caremap.app.users import copy_store
 
     path = tmp_path / "cached.duckdb"
     shutil.copy(app_ws_path, path)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-
-from caremap.app.users import copy_store
 import time
 
 import pytest
+
+from caremap.app.users import copy_store
 
 pytestmark = pytest.mark.acceptance
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+
+import duckdb
 
 from caremap.app import users
 from caremap.app.cache import TTLCache
@@ -87,10 +90,8 @@ class AppState:
     def _drop_legacy_secret(con) -> None:
         """Older versions kept the signing key in the workspace, where any copy of the file
         could sign sessions: it is deleted (the key now lives outside the data)."""
-        try:
+        with contextlib.suppress(duckdb.CatalogException):  # no such table
             con.execute(f"DELETE FROM {LEGACY_SETTING_TABLE} WHERE key = 'secret_key'")
-        except Exception:  # no such table
-            pass
 
     def close(self) -> None:
         """Stop background work and close the workspace (safe to call twice)."""

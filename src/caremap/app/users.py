@@ -28,6 +28,7 @@ per process (each takes 64 MiB), so a burst of logins cannot exhaust memory.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
@@ -145,10 +146,8 @@ class UserStore:
             con.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise WorkspaceError(f"cannot open the user store {self.path}: {exc}") from None
-        try:
-            os.chmod(self.path, 0o600)  # password hashes and the audit trail: owner only
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # password hashes and the audit trail: owner only
+            os.chmod(self.path, 0o600)
 
     def connect(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -415,7 +414,9 @@ def revoke_sessions(store: UserStore, username: str | None = None) -> int:
     if username is None:
         return len(store.execute("UPDATE session SET revoked = 1 RETURNING sid"))
     return len(
-        store.execute("UPDATE session SET revoked = 1 WHERE username = ? RETURNING sid", (username,))
+        store.execute(
+            "UPDATE session SET revoked = 1 WHERE username = ? RETURNING sid", (username,)
+        )
     )
 
 
