@@ -163,7 +163,7 @@ class Catalog:
                 kind=kind,
                 columns=columns,
                 rows=int(sizes.get(t) or 0),
-                roles=classify_columns(columns),
+                roles=classify_columns(columns, t),
                 pid_columns=pid_columns_of(t, columns),
             )
         return out

@@ -12,7 +12,15 @@ from fastapi import HTTPException, Request
 
 from caremap.app import audit
 from caremap.app.catalog import TableInfo, visible_kinds
-from caremap.app.query import BadRequest, NotFound, Page, jsonable, parse_filters, read_page
+from caremap.app.query import (
+    MAX_PUBLISHED_ROWS,
+    BadRequest,
+    NotFound,
+    Page,
+    jsonable,
+    parse_filters,
+    read_page,
+)
 from caremap.app.state import AppState
 from caremap.app.users import User
 
@@ -32,9 +40,10 @@ def table_info(st: AppState, user: User, table: str) -> TableInfo:
 def published_for(st: AppState, user: User, info: TableInfo):
     """The suppressed copy a user must read instead of the table, or None for the table."""
     if info.kind == "aggregate" and not user.sees_unsuppressed:
-        if info.rows > 5_000_000:
+        if info.rows > MAX_PUBLISHED_ROWS:
             raise BadRequest(f"{info.name} is too large to publish with suppression")
-        return st.published.get(st.cursor(), info)
+        con = st.cursor()
+        return st.published.get(con, info, st.catalog.tables(con))
     return None
 
 

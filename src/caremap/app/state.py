@@ -62,21 +62,19 @@ class AppState:
         return self.signing_key.value()
 
     def start_warming(self) -> None:
-        """Compute the suppressed copy of every aggregate table in a background thread, so
-        that the first viewer of a page does not wait for it."""
+        """Compute the publication (the suppressed copy of every aggregate table) in a
+        background thread, so that the first viewer of a page does not wait for it."""
         self._warmer = threading.Thread(target=self.warm, daemon=True, name="caremap-warm")
         self._warmer.start()
 
     def warm(self) -> None:
         con = self.cursor()
-        for info in list(self.catalog.tables(con).values()):
-            if self._stop.is_set():
-                return
-            if info.kind == "aggregate" and info.rows <= 5_000_000:
-                try:
-                    self.published.get(con, info)
-                except Exception:  # a table that cannot be published is reported on use
-                    continue
+        tables = self.catalog.tables(con)
+        first = next((t for t in tables.values() if t.kind == "aggregate"), None)
+        if first is None or self._stop.is_set():
+            return
+        with contextlib.suppress(Exception):  # a publication that fails is reported on use
+            self.published.get(con, first, tables)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         con = getattr(self._local, "con", None)
