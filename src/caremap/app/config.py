@@ -13,8 +13,7 @@ class AppConfig(BaseModel):
     """How `caremap serve` publishes a workspace.
 
     ``suppress_below``: counts from 1 to ``suppress_below - 1`` are hidden from viewers (NHS
-    small-number rule, 5 by default); zero is shown. ``round_to``: published counts rounded to
-    the nearest multiple (5 as OpenSAFELY does; 1: not rounded). ``secret_key`` signs session
+    small-number rule, 5 by default); zero is shown. ``secret_key`` signs session
     cookies; when absent it is taken from ``$CAREMAP_SECRET_KEY`` or from a key file outside the
     workspace (``secret_key_file``, default ``NAME.secret`` beside ``NAME.duckdb``, created on
     first use with permissions 0600: `caremap.app.signing`). ``answer_cache_bytes`` bounds the
@@ -25,7 +24,6 @@ class AppConfig(BaseModel):
 
     workspace: Path = Path("caremap.duckdb")
     suppress_below: int = Field(5, ge=1, le=1000)
-    round_to: int = Field(1, ge=1, le=100)
     secret_key: str | None = Field(None, min_length=32)
     secret_key_file: Path | None = None
     session_hours: float = Field(8.0, gt=0, le=24 * 7)

@@ -121,9 +121,10 @@ def _key(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     parts = []
     for c in cols:
         s = df[c]
-        if pd.api.types.is_datetime64_any_dtype(s) or s.map(type).astype(str).str.contains(
-            "date"
-        ).any():
+        if (
+            pd.api.types.is_datetime64_any_dtype(s)
+            or s.map(type).astype(str).str.contains("date").any()
+        ):
             s = pd.to_datetime(s, errors="coerce").dt.strftime("%Y-%m-%d")
         parts.append(s.astype(str))
     if not parts:

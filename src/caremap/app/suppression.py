@@ -61,7 +61,7 @@ NOT_PEOPLE = re.compile(
     r"months_actual|min_denominator|cluster_size|bin|n_points|points|units|"
     r"units_used_for_dispersion|flagged_high|flagged_low|outside_limit_unflagged|"
     r"sessions_planned|sessions_used|common_cause|special_cause_improvement|"
-    r"special_cause_concern|relative_to_mean|areas)$",
+    r"special_cause_concern|relative_to_mean|areas|share_met)$",
     re.I,
 )
 # Populations: published whatever the count beside them (a rate's denominator alone does not
@@ -72,7 +72,7 @@ NOT_PEOPLE_IN = {"spc_summary": frozenset({"n"}), "spc_point": frozenset({"n"})}
 # Key/value tables: the metric rows whose values are counts (not shares, rates or scores).
 KV_KEY = ("metric", "measure", "item")
 NOT_A_COUNT = re.compile(
-    r"(share|rate|ratio|prop|percent|pct|precision|recall|auroc|auc|brier|slope|intercept|"
+    r"(?:share|rate|ratio|prop|percent|pct|precision|recall|auroc|auc|brier|slope|intercept|"
     r"f1|mean|median|p\d+|prob|score|phi|tau|lambda|weight|threshold|minutes|km|days|years|"
     r"seconds|version|seed|index|cost|pence|gbp)",
     re.I,
@@ -270,7 +270,7 @@ def suppress(
     values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in hidden}
     for c in counts:
         hidden[c] = primary_mask(values[c], threshold)
-    if "value" in measures:  # counts kept in a key/value table
+    if measures == ["value"] and not counts:  # counts kept in a key/value table
         hidden["value"] = kv_count_mask(out, "value", threshold)
     for c, m in seed.items():
         if c in hidden:
