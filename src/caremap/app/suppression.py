@@ -61,14 +61,25 @@ NOT_PEOPLE = re.compile(
     r"months_actual|min_denominator|cluster_size|bin|n_points|points|units|"
     r"units_used_for_dispersion|flagged_high|flagged_low|outside_limit_unflagged|"
     r"sessions_planned|sessions_used|common_cause|special_cause_improvement|"
-    r"special_cause_concern|relative_to_mean|areas|share_met)$",
+    r"special_cause_concern|relative_to_mean|areas|share_met|target|threshold|capacity|"
+    r"min_volume_major)$",
     re.I,
 )
 # Populations: published whatever the count beside them (a rate's denominator alone does not
 # give its numerator back).
 DENOMINATOR_NAME = re.compile(r"^(denominator|population|registered|list_size)$", re.I)
 # Per table: integer columns that count things other than people under a generic name.
-NOT_PEOPLE_IN = {"spc_summary": frozenset({"n"}), "spc_point": frozenset({"n"})}
+# Forecasts are model outputs (medians of simulations), not counts of people.
+FORECASTS = frozenset(
+    {"list_low", "list_median", "list_high", "breaches_low", "breaches_median", "breaches_high",
+     "final_list_median", "final_breaches_median", "week_median", "week_p90", "p_cleared"}
+)  # fmt: skip
+NOT_PEOPLE_IN = {
+    "spc_summary": frozenset({"n"}),
+    "spc_point": frozenset({"n"}),
+    "waiting_forecast": FORECASTS,
+    "waiting_clearance": FORECASTS,
+}
 # Key/value tables: the metric rows whose values are counts (not shares, rates or scores).
 KV_KEY = ("metric", "measure", "item")
 NOT_A_COUNT = re.compile(
