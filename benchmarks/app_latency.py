@@ -272,6 +272,73 @@ async def run_load(
     return np.array(latencies), errors, wall
 
 
+MISS_SHARE = 0.3
+
+
+def mixed_plan(area: str, tables: set[str], clients: int, rounds: int, seed: int = 15):
+    """Issue 15's mix: half the clients viewers, half analysts, each request a cache miss
+    with probability 0.3 (an API page at an offset nobody asked for before) and otherwise a
+    page or API call from the usual lists. Returns (user, urls) per client."""
+    rng = np.random.default_rng(seed)
+    hits = PAGES + api_calls(area, tables)
+    plan, fresh = [], 0
+    for i in range(clients):
+        urls = []
+        for _ in range(rounds * len(hits)):
+            if rng.random() < MISS_SHARE:
+                fresh += 1
+                urls.append(f"/api/tables/needs_indicator?limit=100&offset={fresh}")
+            else:
+                urls.append(hits[int(rng.integers(len(hits)))])
+        plan.append(("bench-viewer" if i % 2 == 0 else "bench-analyst", urls))
+    return plan
+
+
+async def run_mixed(base: str, plan, client: str = "httpx"):
+    """Every client of ``plan`` at once, one request at a time each; latencies in ms."""
+    cookies = {u: await login_cookie(base, u) for u in {u for u, _ in plan}}
+    host, port = base.rsplit("//", 1)[1].rsplit(":", 1)
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+
+    async def one(user: str, urls: list[str]) -> None:
+        if client == "httpx":
+            c = httpx.AsyncClient(base_url=base, timeout=120, headers={"Cookie": cookies[user]})
+        else:
+            c = RawClient(host, int(port), cookies[user])
+        try:
+            for u in urls:
+                t0 = time.perf_counter()
+                if isinstance(c, RawClient):
+                    status = (await c.get(u))[0]
+                else:
+                    status = (await c.get(u)).status_code
+                latencies.append(1000 * (time.perf_counter() - t0))
+                if status != 200:
+                    errors[status] = errors.get(status, 0) + 1
+        finally:
+            await c.aclose()
+
+    t0 = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(one(u, urls) for u, urls in plan)), timeout=1800)
+    return np.array(latencies), errors, time.perf_counter() - t0
+
+
+def _rss_mib(pid: int) -> float | None:
+    """Resident memory of a process and its children (the worker processes), in MiB."""
+    total = 0
+    try:
+        out = subprocess.run(
+            ["ps", "-o", "rss=", "--ppid", str(pid), "-p", str(pid)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for line in out.split():
+        total += int(line)
+    return total / 1024
+
+
 def report(name: str, lat: np.ndarray, errors: dict, wall: float) -> dict:
     row = {
         "scenario": name,
@@ -303,6 +370,13 @@ def main() -> None:
         "client of the first measurements, which costs more CPU than the server)",
     )
     ap.add_argument(
+        "--mixed",
+        type=int,
+        nargs="*",
+        help="only issue 15's mixed load (viewers and analysts, 30%% cache misses, httpx) "
+        "with these numbers of clients, e.g. --mixed 50 200",
+    )
+    ap.add_argument(
         "--cached-only",
         action="store_true",
         help="run only the server with the default caches (the others take most of the run)",
@@ -321,6 +395,26 @@ def main() -> None:
         f"event loop {_have('uvloop') or 'asyncio'}"
     )
     print(f"{'scenario':<44} {'reqs':>6} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>8} {'!200':>6}")
+    if args.mixed:
+        port = free_port()
+        proc = start_server(args.workspace, port, None)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for who in ("bench-viewer", "bench-analyst"):  # warm the caches
+                asyncio.run(run_load(base, who, PAGES + api_calls(area, tables), 1, 1, "raw"))
+            print(f"mixed: server settled {wait_until_idle(proc.pid):.1f} s after the warm-up")
+            for n in args.mixed:
+                plan = mixed_plan(area, tables, n, args.rounds)
+                lat, errors, wall = asyncio.run(run_mixed(base, plan, args.client))
+                rows.append(report(f"mixed, {n} clients (httpx, 30% misses)", lat, errors, wall))
+                print(f"  errors {errors or 'none'}; server RSS {_rss_mib(proc.pid):.0f} MiB")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        print("load average at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         uncached = Path(tmp) / "uncached.json"
         uncached.write_text(json.dumps({"cache_seconds": 0}))

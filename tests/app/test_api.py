@@ -246,10 +246,13 @@ def test_a_capability_without_tables_says_how_to_produce_them(app_ws_path, tmp_p
     from fastapi.testclient import TestClient
 
     from caremap.app import AppConfig, create_app
+    from caremap.app.users import copy_store
     from caremap.core.workspace import open_workspace
 
     path = tmp_path / "bare.duckdb"
     shutil.copy(app_ws_path, path)
+    # users live in the store beside the workspace: copy it too
+    copy_store(app_ws_path, path)
     with open_workspace(path, memory_limit="256MB") as w:
         for t in w.list_tables():
             if t.startswith(("network_", "waiting_")):
@@ -272,9 +275,12 @@ def test_cached_pages_keep_roles_apart_and_fresh_nonces(app_ws_path, tmp_path):
     from fastapi.testclient import TestClient
 
     from caremap.app import AppConfig, create_app
+    from caremap.app.users import copy_store
 
     path = tmp_path / "cached.duckdb"
     shutil.copy(app_ws_path, path)
+    # users live in the store beside the workspace: copy it too
+    copy_store(app_ws_path, path)
     cached = create_app(AppConfig(workspace=path, cache_seconds=60))
     try:
         clients = {}

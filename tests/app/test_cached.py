@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from caremap.app.users import copy_store
+
 pytestmark = pytest.mark.acceptance
 
 
@@ -16,6 +18,8 @@ def cached_app(app_ws_path, tmp_path):
 
     path = tmp_path / "cached.duckdb"
     shutil.copy(app_ws_path, path)
+    # users live in the store beside the workspace: copy it too
+    copy_store(app_ws_path, path)
     made = []
 
     def make(**settings):

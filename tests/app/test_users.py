@@ -20,7 +20,8 @@ def con(ws):
 def test_passwords_are_stored_as_rfc9106_argon2id_hashes(con, monkeypatch):
     monkeypatch.delenv("CAREMAP_ARGON2_PROFILE", raising=False)
     users.add_user(con, "alice", "a-long-password", "analyst")
-    (stored,) = con.execute("SELECT password_hash FROM app_user").fetchall()[0]
+    # users live in the store beside the workspace (issue 15), not in the workspace's app_user
+    (stored,) = users.store_for(con).execute("SELECT password_hash FROM user")[0]
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert "a-long-password" not in stored
     assert users.authenticate(con, "alice", "a-long-password") == users.User("alice", "analyst")

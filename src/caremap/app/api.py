@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from caremap.app import audit, data
 from caremap.app.catalog import visible_kinds
 from caremap.app.query import FILTER_PATTERN, NotFound
-from caremap.app.security import api_user, new_session, set_cookie, state
+from caremap.app.security import api_user, end_session, new_session, set_cookie, state
 from caremap.app.users import User, authenticate
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -86,19 +86,20 @@ class RowsPage(BaseModel):
 @router.post("/session", response_model=Me, summary="Log in (sets the session cookie)")
 def login(creds: Credentials, request: Request, response: Response) -> Me:
     st = state(request)
-    user = authenticate(st.cursor(), creds.username, creds.password)
     client = request.client.host if request.client else None
+    user = authenticate(st.store, creds.username, creds.password, client=client)
     if user is None:
-        audit.record(st.cursor(), None, "login_failed", "api", "", None, client)
+        audit.record(st.store, None, "login_failed", "api", "", None, client)
         raise HTTPException(401, "wrong user name or password")
-    audit.record(st.cursor(), user, "login", "api", "", None, client)
+    audit.record(st.store, user, "login", "api", "", None, client)
     value, _ = new_session(request, user.username)
     set_cookie(request, response, value)
     return Me(username=user.username, role=user.role, locality_code=user.locality_code)
 
 
 @router.delete("/session", status_code=204, summary="Log out")
-def logout(response: Response, _: User = Depends(api_user)) -> Response:
+def logout(request: Request, _: User = Depends(api_user)) -> Response:
+    end_session(request)  # revoked in the store: the cookie stops working at once
     response = Response(status_code=204)
     response.delete_cookie("caremap_session", path="/")
     return response
@@ -234,7 +235,7 @@ def table_csv(
     w = csv.writer(buf)
     w.writerow(page.columns)
     for r in page.rows:
-        w.writerow(["" if r[c] is None else r[c] for c in page.columns])
+        w.writerow([safe_cell(r[c]) for c in page.columns])
     if page.suppressed:
         w.writerow([])
         w.writerow(
@@ -248,6 +249,20 @@ def table_csv(
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
     )
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run as a formula: text beginning with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe (OWASP, "CSV
+    Injection"). Numbers are written as they are (a negative number is not text)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 @router.get("/caseload", response_model=RowsPage, summary="Person-level caseload (audited)")

@@ -13,16 +13,41 @@ user who found it expired waits for the rebuild.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+SAMPLE_ROWS = 64
+
+
+def approx_size(value: Any) -> int:
+    """Bytes an entry holds, roughly (bytes and text exactly; rows of dicts from a sample),
+    for the cache's byte bound."""
+    if isinstance(value, bytes | bytearray | str):
+        return len(value) + 64
+    if isinstance(value, tuple | list):
+        if value and all(isinstance(v, bytes | str) for v in value):
+            return sum(len(v) for v in value) + 64 * len(value)
+        head = value[:SAMPLE_ROWS]
+        each = sum(approx_size(v) for v in head) / max(1, len(head))
+        return int(each * len(value)) + 64
+    if isinstance(value, dict):
+        items = list(value.items())[:SAMPLE_ROWS]
+        each = sum(approx_size(k) + approx_size(v) for k, v in items) / max(1, len(items))
+        return int(each * len(value)) + 240
+    rows = getattr(value, "rows", None)
+    if isinstance(rows, list):  # a query.Page
+        return approx_size(rows) + 256
+    return sys.getsizeof(value)
+
 
 class TTLCache:
     """Entries live ``ttl`` seconds (``ttl <= 0``: nothing is kept), at most ``max_entries``
-    of them, least recently used out first.
+    of them and at most ``max_bytes`` in all (`approx_size`; an entry larger than a quarter of
+    that is not kept), least recently used out first.
 
     With ``serve_stale``, an expired entry is kept until replaced, and while one thread
     recomputes it `get_or_compute` gives the other callers the expired value instead of
@@ -30,11 +55,20 @@ class TTLCache:
     cannot change while the app runs.
     """
 
-    def __init__(self, ttl: float, max_entries: int = 1024, *, serve_stale: bool = False) -> None:
+    def __init__(
+        self,
+        ttl: float,
+        max_entries: int = 1024,
+        *,
+        max_bytes: int | None = None,
+        serve_stale: bool = False,
+    ) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self.serve_stale = serve_stale
-        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self.bytes = 0
+        self._data: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[Hashable, threading.Lock] = {}
 
@@ -48,7 +82,7 @@ class TTLCache:
                 return None
             if time.monotonic() - hit[0] > self.ttl:
                 if not self.serve_stale:
-                    del self._data[key]
+                    self._drop(key)
                 return None
             self._data.move_to_end(key)
             return hit[1]
@@ -58,14 +92,26 @@ class TTLCache:
             hit = self._data.get(key)
             return None if hit is None else hit[1]
 
+    def _drop(self, key: Hashable) -> None:
+        old = self._data.pop(key, None)
+        if old is not None:
+            self.bytes -= old[2]
+
     def put(self, key: Hashable, value: Any) -> None:
         if self.ttl <= 0:
             return
+        size = approx_size(value) if self.max_bytes is not None else 0
         with self._lock:
-            self._data[key] = (time.monotonic(), value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self._drop(key)
+            if self.max_bytes is not None and size > self.max_bytes // 4:
+                return  # too large to keep: computed again when asked for
+            self._data[key] = (time.monotonic(), value, size)
+            self.bytes += size
+            while len(self._data) > self.max_entries or (
+                self.max_bytes is not None and self.bytes > self.max_bytes
+            ):
+                _, (_, _, dropped) = self._data.popitem(last=False)
+                self.bytes -= dropped
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached value, else ``compute()``'s, computed by one thread at a time per key
@@ -98,3 +144,4 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.bytes = 0

@@ -64,9 +64,6 @@ PERSON_KEYS = frozenset(
         "spell_id",
     }
 )
-PID_NAMES = frozenset(
-    c.name for spec in schema.all_tables() for c in spec.columns if c.pid
-) | frozenset({"nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "address"})
 
 
 @dataclass(frozen=True)
@@ -83,14 +80,10 @@ class TableInfo:
 
 
 def pid_columns_of(name: str, columns: dict[str, str]) -> tuple[str, ...]:
-    """Person-identifiable columns: as the data model marks them for canonical tables, and by
-    name for result tables (so a site's postcode is not personal, a person's is)."""
-    try:
-        spec = schema.get(name)
-    except KeyError:
-        return tuple(c for c in columns if c in PID_NAMES)
-    marked = {c.name for c in (*spec.columns, *spec.derived) if c.pid}
-    return tuple(c for c in columns if c in marked)
+    """Person-identifiable columns, as the data model marks them (`caremap.core.schema.is_pid`:
+    canonical specs, marked result tables, else by name; so a site's postcode is not
+    personal, a person's is)."""
+    return tuple(c for c in columns if schema.is_pid(name, c))
 
 
 def classify_table(name: str, columns: dict[str, str]) -> Kind | None:
@@ -170,7 +163,7 @@ class Catalog:
                 kind=kind,
                 columns=columns,
                 rows=int(sizes.get(t) or 0),
-                roles=classify_columns(columns),
+                roles=classify_columns(columns, t),
                 pid_columns=pid_columns_of(t, columns),
             )
         return out

@@ -12,7 +12,15 @@ from fastapi import HTTPException, Request
 
 from caremap.app import audit
 from caremap.app.catalog import TableInfo, visible_kinds
-from caremap.app.query import BadRequest, NotFound, Page, jsonable, parse_filters, read_page
+from caremap.app.query import (
+    MAX_PUBLISHED_ROWS,
+    BadRequest,
+    NotFound,
+    Page,
+    jsonable,
+    parse_filters,
+    read_page,
+)
 from caremap.app.state import AppState
 from caremap.app.users import User
 from caremap.core.manifest import run_hint
@@ -33,9 +41,10 @@ def table_info(st: AppState, user: User, table: str) -> TableInfo:
 def published_for(st: AppState, user: User, info: TableInfo):
     """The suppressed copy a user must read instead of the table, or None for the table."""
     if info.kind == "aggregate" and not user.sees_unsuppressed:
-        if info.rows > 5_000_000:
+        if info.rows > MAX_PUBLISHED_ROWS:
             raise BadRequest(f"{info.name} is too large to publish with suppression")
-        return st.published.get(st.cursor(), info)
+        con = st.cursor()
+        return st.published.get(con, info, st.catalog.tables(con))
     return None
 
 
@@ -82,6 +91,8 @@ def read_table(
     if info.kind == "person":
         page = fetch()  # never cached: every view is audited below
         page.person = True
+    elif download:
+        page = fetch()  # downloads are never cached: one can be as large as the table
     else:
         key = (
             published is not None,
@@ -100,7 +111,7 @@ def read_table(
         )
     if info.kind == "person":
         audit.record(
-            st.cursor(),
+            st.store,
             user,
             "download" if download else "view",
             info.name,
@@ -130,7 +141,7 @@ def read_caseload(
     if user.role == "clinician":
         if locality is not None and locality != user.locality_code:
             audit.record(
-                st.cursor(), user, "caseload_denied", "caseload", f"locality={locality}", 0, client
+                st.store, user, "caseload_denied", "caseload", f"locality={locality}", 0, client
             )
             raise HTTPException(403, "you can see only your own locality's caseload")
         locality = user.locality_code
@@ -139,7 +150,7 @@ def read_caseload(
         raise NotFound(f"no caseload yet: run `{run_hint('risk-score')}` to produce risk_caseload")
     page = _caseload_page(st, info, locality, limit, offset)
     audit.record(
-        st.cursor(),
+        st.store,
         user,
         "view",
         info.name,
@@ -229,12 +240,5 @@ def _area_profile(st: AppState, user: User, code: str) -> dict[str, Any] | None:
 
 
 def read_audit(st: AppState, limit: int, offset: int) -> Page:
-    con = st.cursor()
-    total = con.execute(f"SELECT count(*) FROM {audit.AUDIT_TABLE}").fetchall()[0][0]
-    cur = con.execute(
-        f"SELECT * FROM {audit.AUDIT_TABLE} ORDER BY logged_at DESC LIMIT ? OFFSET ?",
-        [limit, offset],
-    )
-    cols = [d[0] for d in cur.description]
-    rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in cur.fetchall()]
-    return Page(cols, rows, int(total), limit, offset, False)
+    total, rows = audit.read(st.store, limit, offset)
+    return Page(list(audit.COLUMNS), rows, total, limit, offset, False)

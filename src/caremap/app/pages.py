@@ -32,6 +32,7 @@ from caremap.app.security import (
     check_csrf,
     csrf_token,
     current_user,
+    end_session,
     new_session,
     page_user,
     read_session,
@@ -254,6 +255,7 @@ def logout(
     request: Request, csrf_token_: Annotated[str, Form(alias="csrf_token", max_length=128)] = ""
 ):
     check_csrf(request, read_session(request), csrf_token_)
+    end_session(request)  # revoked in the user store: a replayed cookie no longer works
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie("caremap_session", path="/")
     return resp

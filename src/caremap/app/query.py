@@ -21,7 +21,8 @@ import duckdb
 import pyarrow as pa
 
 from caremap.app.catalog import IDENT, TableInfo
-from caremap.app.suppression import INTEGER_TYPES, suppress
+from caremap.app.publication import publish
+from caremap.app.suppression import INTEGER_TYPES
 from caremap.core.errors import InputError
 
 OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "IN"}
@@ -32,6 +33,7 @@ MAX_FILTERS = 20
 MAX_IN = 100
 PUBLISHED_DB = "caremap_published"  # in-memory: suppressed copies, never written to disk
 STAGING_VIEW = "__caremap_staging"
+MAX_PUBLISHED_ROWS = 5_000_000  # larger aggregate tables are not offered to viewers
 
 
 class BadRequest(InputError):
@@ -49,11 +51,39 @@ class Filter:
     values: tuple[Any, ...]
 
 
+INTEGER_RANGES = {
+    "TINYINT": (-(2**7), 2**7 - 1),
+    "SMALLINT": (-(2**15), 2**15 - 1),
+    "INTEGER": (-(2**31), 2**31 - 1),
+    "BIGINT": (-(2**63), 2**63 - 1),
+    "HUGEINT": (-(2**127), 2**127 - 1),
+    "UTINYINT": (0, 2**8 - 1),
+    "USMALLINT": (0, 2**16 - 1),
+    "UINTEGER": (0, 2**32 - 1),
+    "UBIGINT": (0, 2**64 - 1),
+    "UHUGEINT": (0, 2**128 - 1),
+}
+MAX_DIGITS = 40  # no integer column holds more: longer text is refused before int()
+
+
 def _convert(info: TableInfo, column: str, raw: str) -> Any:
+    """A filter value as the column's type, range-checked before it is bound (an integer past
+    the column's range, or a non-finite number, is the client's mistake: 400, never 500)."""
     t = info.columns[column].upper()
     try:
         if t in INTEGER_TYPES:
-            return int(raw)
+            lo, hi = INTEGER_RANGES[t]
+            text = raw.strip()
+            if len(text.lstrip("+-")) > MAX_DIGITS:
+                raise ValueError
+            v = int(text)
+            if not lo <= v <= hi:
+                raise BadRequest(
+                    f"filter on {column!r}: {raw[:40]!r} is outside the range of "
+                    f"{t.lower()} ({lo} to {hi})",
+                    field="filter",
+                )
+            return v
         if t.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
             v = float(raw)
             if not math.isfinite(v):
@@ -169,66 +199,83 @@ def area_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 class PublishedCache:
-    """Suppressed copies of aggregate tables, computed once per table version and kept as
-    tables of the in-memory database ``caremap_published`` (native tables: reading one costs
-    half what scanning a registered Arrow table per request did).
+    """Suppressed copies of the aggregate tables, computed together for the whole publication
+    (`caremap.app.publication.publish`: a figure derived from a hidden count is hidden in
+    every table) and kept as tables of the in-memory database ``caremap_published``.
 
-    A table's version is its row count and columns as the catalog last read them. While the
-    app runs it holds the workspace open for writing, so nothing else can change a result
-    table; suppression (seconds on a large table) is therefore not repeated per request,
-    even with the page and answer caches switched off (``cache_seconds: 0``).
+    The publication's version is every aggregate table's row count and columns as the catalog
+    last read them; it is rebuilt (by one thread; the others wait) when any of them changes.
+    While the app runs it holds the workspace open for writing, so nothing else can change a
+    result table; suppression is therefore not repeated per request, even with the page and
+    answer caches switched off (``cache_seconds: 0``).
     """
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple, str]] = {}
-        self._building: dict[str, threading.Lock] = {}
+        self._build_lock = threading.Lock()
+        self._version: tuple | None = None
+        self._names: dict[str, str] = {}
         self._attached = False
 
     @staticmethod
-    def version(info: TableInfo) -> tuple:
-        return (info.rows, tuple(info.columns.items()))
+    def version(tables: dict[str, TableInfo]) -> tuple:
+        return tuple(
+            sorted(
+                (t.name, t.rows, tuple(t.columns.items()))
+                for t in tables.values()
+                if t.kind == "aggregate" and t.rows <= MAX_PUBLISHED_ROWS
+            )
+        )
 
-    def get(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> str:
+    def get(
+        self, con: duckdb.DuckDBPyConnection, info: TableInfo, tables: dict[str, TableInfo]
+    ) -> str:
         """The suppressed copy of ``info``'s table, as a quoted name to read from."""
-        version = self.version(info)
+        version = self.version(tables)
         with self._lock:
-            hit = self._cache.get(info.name)
-            if hit and hit[0] == version:
-                return hit[1]
-            building = self._building.setdefault(info.name, threading.Lock())
-            if not self._attached:  # shared by every cursor of the workspace's database
-                con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {PUBLISHED_DB}")
-                self._attached = True
-        with building:  # one thread suppresses a table; the others wait for its result
+            if self._version == version and info.name in self._names:
+                return self._names[info.name]
+        with self._build_lock:  # one thread builds the publication; the others wait
             with self._lock:
-                hit = self._cache.get(info.name)
-                if hit and hit[0] == version:
-                    return hit[1]
-            source = f"{PUBLISHED_DB}.main.{_q(info.name)}"
-            con.register(STAGING_VIEW, self._build(con, info))
+                if self._version == version and info.name in self._names:
+                    return self._names[info.name]
+            self._build(con, tables, version)
+            with self._lock:
+                if info.name not in self._names:
+                    raise BadRequest(f"{info.name} is not published with suppression")
+                return self._names[info.name]
+
+    def _build(self, con: duckdb.DuckDBPyConnection, tables, version: tuple) -> None:
+        if not self._attached:  # shared by every cursor of the workspace's database
+            con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {PUBLISHED_DB}")
+            self._attached = True
+        parents = area_parents(con)
+        frames, roles = {}, {}
+        for name, _, _ in version:
+            info = tables[name]
+            df = con.execute(f"SELECT * FROM {_q(name)}").df()
+            r = info.roles
+            if parents and "area_code" in df.columns and "area_code" in r.dims:
+                # totals are published per parent area too: protect each parent's line
+                df[PARENT] = df["area_code"].map(parents)
+                r = replace(r, dims=(*r.dims, PARENT))
+            frames[name], roles[name] = df, r
+        pub = publish(frames, roles, self.threshold)
+        names = {}
+        for name, published in pub.frames.items():
+            published = published.drop(columns=[PARENT], errors="ignore")
+            table = pa.Table.from_pandas(published, preserve_index=False)
+            like = con.sql(f"SELECT * FROM {_q(name)} LIMIT 0").to_arrow_table()
+            source = f"{PUBLISHED_DB}.main.{_q(name)}"
+            con.register(STAGING_VIEW, _cast_like(table, like))
             try:
                 con.execute(f"CREATE OR REPLACE TABLE {source} AS SELECT * FROM {STAGING_VIEW}")
             finally:
                 con.unregister(STAGING_VIEW)
-            with self._lock:
-                self._cache[info.name] = (version, source)
-            return source
-
-    def _build(self, con: duckdb.DuckDBPyConnection, info: TableInfo) -> pa.Table:
-        df = con.execute(f"SELECT * FROM {_q(info.name)}").df()
-        roles = info.roles
-        if "area_code" in df.columns and "area_code" in roles.dims:
-            parents = area_parents(con)
-            if parents:
-                # totals are published per parent area too: protect each parent's line
-                df[PARENT] = df["area_code"].map(parents)
-                roles = replace(roles, dims=(*roles.dims, PARENT))
-        published, _ = suppress(df, roles, self.threshold)
-        published = published.drop(columns=[PARENT], errors="ignore")
-        table = pa.Table.from_pandas(published, preserve_index=False)
-        return _cast_like(table, con.sql(f"SELECT * FROM {_q(info.name)} LIMIT 0").to_arrow_table())
+            names[name] = source
+        with self._lock:
+            self._names, self._version = names, version
 
 
 def _cast_like(table: pa.Table, like: pa.Table | pa.RecordBatchReader) -> pa.Table:
@@ -301,7 +348,9 @@ def read_page(
             sql += " LIMIT ? OFFSET ?"
             page_params += [limit, offset]
         result = con.execute(sql, page_params).fetchall()
-    except duckdb.ConversionException as exc:
-        raise BadRequest(f"a filter value does not fit its column: {exc}", field="filter") from None
+    except (duckdb.ConversionException, duckdb.InvalidInputException, OverflowError) as exc:
+        raise BadRequest(
+            f"a filter value does not fit its column: {str(exc)[:200]}", field="filter"
+        ) from None
     rows = [{c: jsonable(v) for c, v in zip(cols, r, strict=True)} for r in result]
     return Page(cols, rows, int(total), limit or len(rows), offset, published is not None)

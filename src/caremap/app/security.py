@@ -2,8 +2,10 @@
 
 A session is a cookie signed with itsdangerous (HMAC-SHA1 over the payload and a timestamp,
 expiring after ``session_hours``) holding a random session id and, once logged in, the user
-name; the user's role is read from ``app_user`` on every request, so disabling an account
-takes effect at once. Forms carry a CSRF token, an HMAC of the session id (the synchroniser
+name. A logged-in session id must also be live in the user store (`caremap.app.users`), read on
+every request: logging out, disabling the user or changing their password (in the server or
+with `caremap user ...` while it runs) ends it at once. The signing key is kept outside the
+workspace (`caremap.app.signing`). Forms carry a CSRF token, an HMAC of the session id (the synchroniser
 token pattern of the OWASP CSRF cheat sheet); JSON endpoints that change state accept only
 ``application/json`` bodies, which a cross-site form cannot send.
 """
@@ -20,8 +22,9 @@ from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from caremap.app import users
 from caremap.app.state import AppState
-from caremap.app.users import User, get_user
+from caremap.app.users import User
 
 COOKIE = "caremap_session"
 
@@ -63,9 +66,24 @@ def read_session(request: Request) -> dict[str, Any]:
 
 
 def new_session(request: Request, username: str | None) -> tuple[str, dict[str, Any]]:
-    """A fresh signed cookie value (new id on every login: no session fixation)."""
-    data = {"sid": secrets.token_urlsafe(24), "u": username}
-    return _serializer(state(request)).dumps(data), data
+    """A fresh signed cookie value (new id on every login: no session fixation); a login's
+    session is recorded in the user store, where logging out revokes it."""
+    st = state(request)
+    if username is None:
+        sid = secrets.token_urlsafe(24)
+    else:
+        sid = users.create_session(st.store, username, st.config.session_hours)
+        end_session(request)  # the pre-login session, if it was a login
+    data = {"sid": sid, "u": username}
+    return _serializer(st).dumps(data), data
+
+
+def end_session(request: Request) -> None:
+    """Revoke the request's session in the store (logout): the cookie stops working at once,
+    in every worker, even if a copy of it is replayed."""
+    session = read_session(request)
+    if session.get("u") and session.get("sid"):
+        users.revoke_session(state(request).store, session["sid"])
 
 
 def set_cookie(request: Request, response, value: str) -> None:
@@ -98,37 +116,32 @@ _MISS = object()
 
 
 def _known_user(request: Request) -> User | object | None:
-    """The session's user without touching the database: ``_MISS`` when it must be read."""
+    """The user already found for this request, None without a login, else ``_MISS``."""
     cached = getattr(request.state, "user", _MISS)
     if cached is not _MISS:
         return cached
-    name = read_session(request).get("u")
-    if not name:
+    if not read_session(request).get("u"):
         request.state.user = None
         return None
-    user = state(request).user_cache.get(name)  # re-read from app_user every few seconds
-    if user is not None:
-        request.state.user = user
-        return user
     return _MISS
 
 
 def current_user(request: Request) -> User | None:
+    """The user of the request's live session (read from the store: no caching, so a
+    revoked session or disabled user stops at once)."""
     user = _known_user(request)
     if user is not _MISS:
         return user  # type: ignore[return-value]
-    name = read_session(request).get("u")
-    st = state(request)
-    user = get_user(st.cursor(), name)
-    if user is not None:
-        st.user_cache.put(name, user)
+    session = read_session(request)
+    user = users.session_user(state(request).store, session.get("sid") or "")
+    if user is not None and user.username != session.get("u"):
+        user = None
     request.state.user = user
     return user
 
 
 async def current_user_async(request: Request) -> User | None:
-    """`current_user` for the event loop: the database is read in a worker thread, and only
-    when the user is not in the few-second user cache."""
+    """`current_user` for the event loop: the store is read in a worker thread."""
     user = _known_user(request)
     if user is _MISS:
         return await run_in_threadpool(current_user, request)

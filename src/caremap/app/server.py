@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from caremap.app import api, pages
+from caremap.app import api, pages, users
 from caremap.app.config import AppConfig
 from caremap.app.query import NotFound
 from caremap.app.security import LoginRequired, current_user
@@ -115,8 +115,42 @@ CSP = (
 )
 
 
+class BodyTooLarge(Exception):
+    """A request body grew past ``max_body_bytes`` while it was being received."""
+
+
+async def bounded_body(receive, limit: int) -> list[dict]:
+    """The request body's messages, read until it ends or passes ``limit`` bytes (then
+    `BodyTooLarge`, having held at most ``limit`` bytes: a chunked body without
+    Content-Length is refused as soon as it is too large, never read whole)."""
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            messages.append(message)  # a disconnect: pass it on
+            return messages
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise BodyTooLarge()
+        messages.append(message)
+        if not message.get("more_body", False):
+            return messages
+
+
+def _replay(buffered: list[dict], receive):
+    """A receive callable giving the buffered body first, then the connection's own."""
+
+    async def replay():
+        if buffered:
+            return buffered.pop(0)
+        return await receive()
+
+    return replay
+
+
 class Guard:
-    """Pure ASGI middleware: size limits, security headers, a CSP nonce and the access log."""
+    """Pure ASGI middleware: size limits (query string, and the body as it streams in, with or
+    without Content-Length), security headers, a CSP nonce and the access log."""
 
     def __init__(self, app, config: AppConfig) -> None:
         self.app = app
@@ -139,6 +173,14 @@ class Guard:
             early = _error(request, 413, f"request body larger than {cfg.max_body_bytes} bytes")
         status = 0
         path = scope.get("path", "")
+        users.CLIENT.set(scope["client"][0] if scope.get("client") else None)
+        if early is None:  # every method: a GET may carry a body too
+            try:
+                buffered = await bounded_body(receive, cfg.max_body_bytes)
+            except BodyTooLarge:
+                early = _error(request, 413, f"request body larger than {cfg.max_body_bytes} bytes")
+            else:
+                receive = _replay(buffered, receive)
 
         async def send_with_headers(message) -> None:
             nonlocal status
@@ -183,6 +225,18 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(users.LoginThrottled)
+    async def throttled(request: Request, exc: users.LoginThrottled):
+        response = _error(request, 429, str(exc.detail))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(users.LoginBusy)
+    async def busy(request: Request, exc: users.LoginBusy):
+        response = _error(request, 503, str(exc.detail))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 import threading
 
 import duckdb
 
-from caremap.app import audit, users
+from caremap.app import users
 from caremap.app.cache import TTLCache
 from caremap.app.catalog import Catalog
 from caremap.app.config import AppConfig
 from caremap.app.query import PublishedCache
+from caremap.app.signing import SigningKey
 from caremap.core.errors import WorkspaceError
 from caremap.core.workspace import open_workspace
 
-SETTING_TABLE = "app_setting"
+LEGACY_SETTING_TABLE = "app_setting"  # held the signing key inside the workspace: removed
 
 
 class AppState:
@@ -37,35 +38,43 @@ class AppState:
         self.published = PublishedCache(config.suppress_below)
         # aggregate pages: the workspace cannot change while the app holds it, so an expired
         # page is still right and is served while one request rebuilds it
-        self.section_cache = TTLCache(config.cache_seconds, max_entries=512, serve_stale=True)
-        self.html_cache = TTLCache(config.cache_seconds, max_entries=2048, serve_stale=True)
-        self.api_cache = TTLCache(config.cache_seconds, max_entries=2048)
-        self.user_cache = TTLCache(min(5.0, config.cache_seconds), max_entries=4096)
-        # verified session cookies (immutable signed values; each one's expiry is kept too)
-        self.session_cache = TTLCache(60.0, max_entries=4096)
-        con = self.cursor()
-        users.ensure_table(con)
-        audit.ensure_table(con)
-        self.secret_key = (
-            config.secret_key or os.environ.get("CAREMAP_SECRET_KEY") or self._secret(con)
+        self.section_cache = TTLCache(
+            config.cache_seconds, max_entries=512, max_bytes=64 * 2**20, serve_stale=True
         )
+        self.html_cache = TTLCache(
+            config.cache_seconds, max_entries=2048, max_bytes=128 * 2**20, serve_stale=True
+        )
+        # JSON answers: bounded in bytes as well as entries; downloads are never kept
+        self.api_cache = TTLCache(
+            config.cache_seconds, max_entries=2048, max_bytes=config.answer_cache_bytes
+        )
+        # verified session cookies (immutable signed values; each one's expiry is kept too);
+        # whether the session is still live is read from the user store on every request
+        self.session_cache = TTLCache(60.0, max_entries=4096, max_bytes=8 * 2**20)
+        con = self.cursor()
+        self.store = users.store_for(con)  # beside the workspace: users, sessions, audit
+        self._drop_legacy_secret(con)
+        self.signing_key = SigningKey.for_app(config)
+
+    @property
+    def secret_key(self) -> str:
+        """The current cookie-signing key (re-read when its file is rotated)."""
+        return self.signing_key.value()
 
     def start_warming(self) -> None:
-        """Compute the suppressed copy of every aggregate table in a background thread, so
-        that the first viewer of a page does not wait for it."""
+        """Compute the publication (the suppressed copy of every aggregate table) in a
+        background thread, so that the first viewer of a page does not wait for it."""
         self._warmer = threading.Thread(target=self.warm, daemon=True, name="caremap-warm")
         self._warmer.start()
 
     def warm(self) -> None:
         con = self.cursor()
-        for info in list(self.catalog.tables(con).values()):
-            if self._stop.is_set():
-                return
-            if info.kind == "aggregate" and info.rows <= 5_000_000:
-                try:
-                    self.published.get(con, info)
-                except Exception:  # a table that cannot be published is reported on use
-                    continue
+        tables = self.catalog.tables(con)
+        first = next((t for t in tables.values() if t.kind == "aggregate"), None)
+        if first is None or self._stop.is_set():
+            return
+        with contextlib.suppress(Exception):  # a publication that fails is reported on use
+            self.published.get(con, first, tables)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         con = getattr(self._local, "con", None)
@@ -76,17 +85,11 @@ class AppState:
         return con
 
     @staticmethod
-    def _secret(con: duckdb.DuckDBPyConnection) -> str:
-        """A signing key generated once per workspace, so sessions survive a restart."""
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {SETTING_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)"
-        )
-        row = con.execute(f"SELECT value FROM {SETTING_TABLE} WHERE key = 'secret_key'").fetchall()
-        if row:
-            return row[0][0]
-        key = secrets.token_urlsafe(48)
-        con.execute(f"INSERT INTO {SETTING_TABLE} VALUES ('secret_key', ?)", [key])
-        return key
+    def _drop_legacy_secret(con) -> None:
+        """Older versions kept the signing key in the workspace, where any copy of the file
+        could sign sessions: it is deleted (the key now lives outside the data)."""
+        with contextlib.suppress(duckdb.CatalogException):  # no such table
+            con.execute(f"DELETE FROM {LEGACY_SETTING_TABLE} WHERE key = 'secret_key'")
 
     def close(self) -> None:
         """Stop background work and close the workspace (safe to call twice)."""

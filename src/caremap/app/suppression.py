@@ -14,8 +14,12 @@ lone hidden cell. Lines are formed for each dimension twice: across the whole ta
 fixed, dropping columns that merely rename it) and within each parent the dimension nests in
 (``area_code`` within ``locality_code``), so both grand and sub-totals are covered.
 
-Finally, on a row where a count is hidden, the row's derived measures (rates, ratios,
-intervals, costs) are hidden too, since a rate times its denominator gives the count back.
+On a row where a count is hidden, the row's other counts (except denominators, which are
+populations) and its derived measures (rates, ratios, intervals, costs) are hidden too, since
+a rate times its denominator, or records over cluster size, gives the count back; the lines
+are then checked again, until nothing changes. Counts written as text (a cell ``"4"`` or
+"deprivation_unknown 4" in a note) are counts; so are integral values of a key/value table's
+count metrics. Cross-table rules are in `caremap.app.publication`.
 
 Column roles come from names and types (`classify_columns`): integer columns are counts unless
 their name says they are a dimension (year, rank, tier, codes...), which errs on the safe side.
@@ -32,13 +36,14 @@ import pandas as pd
 COUNT_NAME = re.compile(
     r"(^n$|^n_|_n$|count|numerator|denominator|people|persons|patients|admissions|"
     r"attendances|cases|events|deaths|breaches|referrals|waiters|caseload|volume|"
-    r"activity|incidents|contacts|spells|episodes|observed|registered|list_size)",
+    r"activity|incidents|contacts|spells|episodes|observed|registered|list_size|"
+    r"over_target|queue_size|^waiting$|booked|cancelled|records)",
     re.I,
 )
 DIM_NAME = re.compile(
     r"(^year|year$|period|month|week|quarter|^day|date|hour|age|decile|quintile|tier|rank|"
     r"order|_id$|^id$|code|node|band|level|seq|index|version|scenario|iteration|"
-    r"^k$|sample|fold)",
+    r"^k$|sample|fold|group$)",
     re.I,
 )
 COORD_NAME = re.compile(r"^(easting|northing|x|y|lat|latitude|lon|lng|longitude)$", re.I)
@@ -53,9 +58,37 @@ AMOUNT_NAME = re.compile(r"(pence|cost|amount|price|minutes|seconds|_km$|gbp|sco
 # Integers that count things other than people (criteria, sites, centres, chart points).
 NOT_PEOPLE = re.compile(
     r"^(criteria|met|not_met|no_evidence|critical_not_met|derogated|sites|n_centres|"
-    r"months_actual|min_denominator|cluster_size|bin|n_points|points)$",
+    r"months_actual|min_denominator|cluster_size|bin|n_points|points|units|"
+    r"units_used_for_dispersion|flagged_high|flagged_low|outside_limit_unflagged|"
+    r"sessions_planned|sessions_used|common_cause|special_cause_improvement|"
+    r"special_cause_concern|relative_to_mean|areas|share_met|target|threshold|capacity|"
+    r"min_volume_major)$",
     re.I,
 )
+# Populations: published whatever the count beside them (a rate's denominator alone does not
+# give its numerator back).
+DENOMINATOR_NAME = re.compile(r"^(denominator|population|registered|list_size)$", re.I)
+# Per table: integer columns that count things other than people under a generic name.
+# Forecasts are model outputs (medians of simulations), not counts of people.
+FORECASTS = frozenset(
+    {"list_low", "list_median", "list_high", "breaches_low", "breaches_median", "breaches_high",
+     "final_list_median", "final_breaches_median", "week_median", "week_p90", "p_cleared"}
+)  # fmt: skip
+NOT_PEOPLE_IN = {
+    "spc_summary": frozenset({"n"}),
+    "spc_point": frozenset({"n"}),
+    "waiting_forecast": FORECASTS,
+    "waiting_clearance": FORECASTS,
+}
+# Key/value tables: the metric rows whose values are counts (not shares, rates or scores).
+KV_KEY = ("metric", "measure", "item")
+NOT_A_COUNT = re.compile(
+    r"(?:share|rate|ratio|prop|percent|pct|precision|recall|auroc|auc|brier|slope|intercept|"
+    r"f1|mean|median|p\d+|prob|score|phi|tau|lambda|weight|threshold|minutes|km|days|years|"
+    r"seconds|version|seed|index|cost|pence|gbp)",
+    re.I,
+)
+SMALL_TOKEN = r"(?<![\w.,:/-]){n}(?![\w.,:/%-])"
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
 INTEGER_TYPES += ("UINTEGER", "UBIGINT", "UHUGEINT")
 FLOAT_PREFIXES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
@@ -71,14 +104,15 @@ class ColumnRoles:
     other: tuple[str, ...] = ()
 
 
-def classify_columns(types: dict[str, str]) -> ColumnRoles:
+def classify_columns(types: dict[str, str], table: str | None = None) -> ColumnRoles:
     """Dimensions, counts and derived measures of a table from column names and SQL types."""
     dims, counts, measures, other = [], [], [], []
+    not_people = NOT_PEOPLE_IN.get(table or "", frozenset())
     for name, sql_type in types.items():
         t = sql_type.upper()
         is_int = t in INTEGER_TYPES
         is_float = t.startswith(FLOAT_PREFIXES)
-        if COORD_NAME.match(name) or NOT_PEOPLE.match(name):
+        if COORD_NAME.match(name) or NOT_PEOPLE.match(name) or name in not_people:
             other.append(name)
         elif (is_int or is_float) and AMOUNT_NAME.search(name):
             measures.append(name)
@@ -192,30 +226,111 @@ def secondary_mask(
     return hidden
 
 
-def suppress(
-    df: pd.DataFrame, roles: ColumnRoles, threshold: int
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Apply primary and secondary suppression; hidden cells become None.
+def kv_count_mask(df: pd.DataFrame, value: str, threshold: int) -> np.ndarray:
+    """Small counts stored in a key/value table's numeric ``value`` column: rows whose metric
+    name is not a share, rate or score and whose value is a whole number 1 to threshold - 1."""
+    key = next((k for k in KV_KEY if k in df.columns), None)
+    if key is None or value not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    v = pd.to_numeric(df[value], errors="coerce").to_numpy(dtype=float)
+    names = df[key].astype(str)
+    is_count = ~names.str.contains(NOT_A_COUNT).to_numpy()
+    with np.errstate(invalid="ignore"):
+        return is_count & (v == np.round(v)) & primary_mask(v, threshold)
 
-    Returns the published frame and, per count column, the mask of hidden cells.
+
+def text_counts(series: pd.Series, threshold: int) -> tuple[pd.Series, np.ndarray]:
+    """Text with small counts taken out: a cell that is a whole number 1 to threshold - 1
+    becomes None, and such a number standing alone in longer text becomes ``<threshold``."""
+    small = "|".join(str(n) for n in range(1, threshold))
+    if not small:
+        return series, np.zeros(len(series), dtype=bool)
+    s = series.astype(object)
+    text = s.where(s.notna(), None)
+    as_str = text.astype(str).str.strip()
+    whole = text.notna() & as_str.str.fullmatch(f"(?:{small})").fillna(False)
+    token = re.compile(SMALL_TOKEN.format(n=f"(?:{small})"))
+    inner = text.notna() & ~whole & as_str.str.contains(token).fillna(False)
+    out = text.copy()
+    out[whole] = None
+    if inner.any():
+        out[inner] = as_str[inner].str.replace(token, f"<{threshold}", regex=True)
+    return out, (whole | inner).to_numpy()
+
+
+def suppress(
+    df: pd.DataFrame,
+    roles: ColumnRoles,
+    threshold: int,
+    seed: dict[str, np.ndarray] | None = None,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Apply primary and secondary suppression and the row and text rules; hidden cells
+    become None. ``seed``: cells (of any numeric column) hidden for other reasons (the
+    publication's cross-table rules).
+
+    Returns the published frame and, per numeric and text column, the mask of hidden cells.
     """
     out = df.copy()
-    if out.empty or not roles.counts:
-        return out, {c: np.zeros(len(out), dtype=bool) for c in roles.counts}
+    seed = seed or {}
+    n = len(out)
+    counts = [c for c in roles.counts if c in out.columns]
+    measures = [c for c in roles.measures if c in out.columns]
+    hidden = {c: np.zeros(n, dtype=bool) for c in (*counts, *measures)}
+    if out.empty:
+        return out, hidden
+    values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in hidden}
+    for c in counts:
+        hidden[c] = primary_mask(values[c], threshold)
+    if measures == ["value"] and not counts:  # counts kept in a key/value table
+        hidden["value"] = kv_count_mask(out, "value", threshold)
+    for c, m in seed.items():
+        if c in hidden:
+            hidden[c] = hidden[c] | m
     dims = [d for d in roles.dims if d in out.columns]
     codes = _codes(out, dims)
     groupings = [_group_ids(codes, g) for g in line_groupings(codes, tuple(dims))]
     tiebreak = _dim_order(codes, dims)
-    masks: dict[str, np.ndarray] = {}
-    row_hidden = np.zeros(len(out), dtype=bool)
-    for col in roles.counts:
-        values = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float)
-        mask = secondary_mask(values, primary_mask(values, threshold), groupings, tiebreak)
-        masks[col] = mask
-        row_hidden |= mask
+    linked = [c for c in counts if not DENOMINATOR_NAME.match(c)]
+    for _ in range(100):
+        before = sum(int(m.sum()) for m in hidden.values())
+        for c in counts:
+            hidden[c] = secondary_mask(values[c], hidden[c], groupings, tiebreak)
+        row = np.zeros(n, dtype=bool)
+        for c in counts:
+            row |= hidden[c]
+        for c in linked:
+            hidden[c] = hidden[c] | (row & (values[c] != 0))
+        if sum(int(m.sum()) for m in hidden.values()) == before:
+            break
+    row_hidden = np.zeros(n, dtype=bool)
+    for c in counts:
+        row_hidden |= hidden[c]
+    for c in measures:
+        hidden[c] = hidden[c] | row_hidden
+    for c, mask in hidden.items():
         if mask.any():
-            out[col] = out[col].astype(object).where(~mask, None)
-    for col in roles.measures:
-        if row_hidden.any():
-            out[col] = out[col].astype(object).where(~row_hidden, None)
-    return out, masks
+            out[c] = out[c].astype(object).where(~mask, None)
+    for c in (*roles.other, *roles.dims):
+        t = str(out[c].dtype)
+        if c in out.columns and (t == "object" or t.startswith("string")) and _is_text(c):
+            out[c], hidden[c] = text_counts(out[c], threshold)
+    return out, hidden
+
+
+NOTE_NAME = re.compile(r"(note|comment|reason|label|evidence|text|factors|^value$)", re.I)
+
+
+def _is_text(name: str) -> bool:
+    """Columns whose text may state a count (not titles, codes or documents)."""
+    return bool(NOTE_NAME.search(name))
+
+
+def published_sums(df: pd.DataFrame, by: str, columns: list[str]) -> pd.DataFrame:
+    """Totals of published (suppressed) rows by ``by``: a total with a hidden part is hidden
+    too (summing the shown parts would understate it, and the total would give the part)."""
+    out = {}
+    for c in columns:
+        v = pd.to_numeric(df[c], errors="coerce")
+        g = v.groupby(df[by], sort=True)
+        out[c] = g.sum().where(~g.apply(lambda s: s.isna().any()), None)
+    return pd.DataFrame(out).reset_index()

@@ -17,7 +17,7 @@ from caremap.app.capabilities import (
 from caremap.app.glossary import fmt, helptext, label
 from caremap.app.names import names_for
 from caremap.app.sections import cell, frame_grid, grid, question
-from caremap.app.suppression import classify_columns, suppress
+from caremap.app.suppression import classify_columns, published_sums, suppress
 
 SITE_LAYERS = (
     ("acute_hospital", "acute hospitals", "diamond", "#da291c"),
@@ -218,14 +218,15 @@ def quality(ctx: PageContext) -> list[Section]:
             "WHERE database_name = current_database() AND schema_name = 'main'"
         ).fetchall()
     }
-    if "load_log" in names:
-        # ground truth (truth.*) is for admins only: evaluation, never publication
-        hide = "" if ctx.user.role == "admin" else "WHERE table_name NOT LIKE 'truth.%' "
-        loads = con.execute(
-            'SELECT table_name AS "table", sum(rows_read) AS rows_read, '
-            "sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined "
-            f"FROM load_log {hide}GROUP BY 1 ORDER BY 1"
-        ).df()
+    if "load_log" in ctx.tables:
+        # read through the publication, so viewers see the cells the API shows them
+        log = ctx.frame("load_log", limit=1_000_000)
+        if ctx.user.role != "admin":
+            # ground truth (truth.*) is for admins only: evaluation, never publication
+            log = log[~log["table_name"].astype(str).str.startswith("truth.")]
+        loads = published_sums(
+            log, "table_name", ["rows_read", "rows_loaded", "rows_quarantined"]
+        ).rename(columns={"table_name": "table"})
         out.append(
             ctx.chart(
                 "Rows loaded and quarantined by table",

@@ -10,7 +10,7 @@ import typer
 
 from caremap.cli.common import WorkspaceOpt, command, console, workspace
 from caremap.core.config import load_config
-from caremap.core.errors import InputError
+from caremap.core.errors import InputError, WorkspaceError
 
 
 def _config(ws_path: Path | None, config_path: Path | None, **overrides):
@@ -24,6 +24,42 @@ def _config(ws_path: Path | None, config_path: Path | None, **overrides):
         if env:
             cfg = cfg.model_copy(update={"workspace": Path(env)})
     return cfg
+
+
+def _ws_file(ws_path: Path | None, must_exist: bool = False) -> Path:
+    """The workspace file whose user store `caremap user` edits (the workspace itself is not
+    opened, so this works while `caremap serve` holds it); ``must_exist`` for commands that
+    only read or change existing users, which create nothing where there is no workspace."""
+    path = Path(ws_path or os.environ.get("CAREMAP_WORKSPACE") or "caremap.duckdb")
+    if must_exist and not path.exists():
+        raise WorkspaceError(
+            f"no workspace at {path}; make one with `caremap demo`, `caremap synth` or "
+            "`caremap ingest`, or give its path with -w"
+        )
+    if not path.parent.is_dir():
+        raise InputError(
+            f"no folder {path.parent} for the workspace {path.name}", field="workspace"
+        )
+    return path
+
+
+def _localities(path: Path) -> set[str] | None:
+    """The workspace's locality codes, or None when it is open in a server (not checked)."""
+    import duckdb
+
+    from caremap.app.users import locality_codes as read
+
+    if not path.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        console.print("[yellow]workspace in use: the locality code is not checked[/]")
+        return None
+    try:
+        return read(con)
+    finally:
+        con.close()
 
 
 def _serve(config, host: str, port: int) -> None:
@@ -97,15 +133,20 @@ def user_add(
 ) -> None:
     """Add a user (the password is asked for, or read from $CAREMAP_PASSWORD).
 
-    Passwords are stored only as Argon2 hashes in the workspace table app_user.
+    Passwords are stored only as Argon2 hashes in the user store beside the workspace
+    (NAME.auth.sqlite), which works while the dashboard serves; replacing a user ends
+    their sessions at once.
     """
     from caremap.app.users import add_user
 
     password = os.environ.get("CAREMAP_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    with workspace(ws_path) as ws:
-        user = add_user(ws.cursor(), username, password, role, locality, replace=replace)
+    path = _ws_file(ws_path)
+    known = _localities(path) if locality else None
+    user = add_user(
+        path, username, password, role, locality, replace=replace, known_localities=known
+    )
     where = f" for locality {user.locality_code}" if user.locality_code else ""
     console.print(f"user {user.username} ({user.role}{where}) saved")
 
@@ -115,9 +156,8 @@ def user_list(ws_path: WorkspaceOpt = None) -> None:
     """List active users and their roles."""
     from caremap.app.users import list_users
 
-    with workspace(ws_path, must_exist=True) as ws:
-        for u in list_users(ws.cursor()):
-            console.print(f"{u.username}\t{u.role}\t{u.locality_code or ''}")
+    for u in list_users(_ws_file(ws_path, must_exist=True)):
+        console.print(f"{u.username}\t{u.role}\t{u.locality_code or ''}")
 
 
 @command(epilog="Example:\n\n  caremap user disable alice")
@@ -127,7 +167,19 @@ def user_disable(
     """Disable a user: their sessions stop working at once."""
     from caremap.app.users import disable_user
 
-    with workspace(ws_path, must_exist=True) as ws:
-        if not disable_user(ws.cursor(), username):
-            raise InputError(f"no user {username!r}", field="username")
-    console.print(f"user {username} disabled")
+    if not disable_user(_ws_file(ws_path, must_exist=True), username):
+        raise InputError(f"no user {username!r}", field="username")
+    console.print(f"user {username} disabled; their sessions have ended")
+
+
+@command(epilog="Example:\n\n  caremap user rotate-key")
+def user_rotate_key(ws_path: WorkspaceOpt = None) -> None:
+    """Replace the cookie-signing key and end every session (a running server picks the
+    new key up within seconds; everyone logs in again)."""
+    from caremap.app.signing import key_path, rotate
+    from caremap.app.users import revoke_sessions, store_for
+
+    path = _ws_file(ws_path, must_exist=True)
+    rotate(key_path(path))
+    n = revoke_sessions(store_for(path))
+    console.print(f"signing key {key_path(path)} replaced; {n} sessions ended")

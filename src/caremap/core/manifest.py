@@ -284,6 +284,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("add", "caremap.cli.cmd_app:user_add", group="user"),
     Command("list", "caremap.cli.cmd_app:user_list", group="user"),
     Command("disable", "caremap.cli.cmd_app:user_disable", group="user"),
+    Command("rotate-key", "caremap.cli.cmd_app:user_rotate_key", group="user"),
     Command("schema", "caremap.cli.cmd_schema:schema"),
 )
 GROUPS: dict[str, str] = {

@@ -247,7 +247,7 @@ PEOPLE = [
         C("postcode", check="postcode_soft", pid=True),
         C("address", pid=True),
         C("practice_code"),
-        C("date_of_death", "DATE"),
+        C("date_of_death", "DATE", pid=True),
         C("record_date", "DATE", description="date the record was last updated"),
         derived=(
             C("nhs_number_valid", "BOOLEAN", description="passes Modulus 11"),
@@ -361,7 +361,7 @@ TRUTH = [
         C("practice_code"),
         C("household_id", "BIGINT"),
         C("twin_of", "BIGINT"),
-        C("date_of_death", "DATE"),
+        C("date_of_death", "DATE", pid=True),
         C("imd_score", "DOUBLE"),
         schema="truth",
     ),
@@ -424,9 +424,52 @@ def all_tables() -> list[TableSpec]:
     return list(_REGISTRY.values())
 
 
+# Person-identifiable columns of the result tables that steps write (not canonical inputs, so
+# not specs above), marked here so that everything that publishes reads one list: linkage
+# internals (`caremap.link.prepare`'s comparison columns), the linked person index, and
+# events whose exact time and place identify someone.
+RESULT_PID: dict[str, tuple[str, ...]] = {
+    "link_input": (
+        "nhs", "ident", "given", "given_canon", "given_canons", "given_phon", "family",
+        "family_phon", "dob", "dob_str", "postcode", "pc_sector", "pc_district", "address",
+    ),
+    "person": (
+        "nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "address",
+        "date_of_death",
+    ),
+    "trauma_incident": ("incident_time", "easting", "northing"),
+    "trauma_process": ("arrival_time",),
+}  # fmt: skip
+# Column names that are person-identifiable in any table not described above (a result table
+# of a later step): identity fields and their linkage encodings.
+PID_NAMES = frozenset(
+    {
+        "nhs_number", "nhs", "nhs_n", "ident", "given_name", "given", "given_canon",
+        "given_canons", "given_phon", "family_name", "family", "family_phon", "surname",
+        "forename", "date_of_birth", "dob", "dob_str", "date_of_death", "postcode", "pc_sector",
+        "address", "email", "phone", "telephone",
+    }
+)  # fmt: skip
+
+
 def pid_columns(name: str) -> list[str]:
-    """Person-identifiable columns of a canonical table."""
-    return [c.name for c in get(name).columns if c.pid]
+    """Person-identifiable columns of a canonical table (or of a result table marked in
+    `RESULT_PID`)."""
+    if name in RESULT_PID and name not in _REGISTRY:
+        return list(RESULT_PID[name])
+    spec = get(name)
+    return [c.name for c in (*spec.columns, *spec.derived) if c.pid]
+
+
+def is_pid(table: str, column: str) -> bool:
+    """Whether a column of any workspace table is person-identifiable: as its spec or
+    `RESULT_PID` marks it, else by name (`PID_NAMES`)."""
+    spec = _REGISTRY.get(table)
+    if spec is not None:
+        return any(c.name == column and c.pid for c in (*spec.columns, *spec.derived))
+    if table in RESULT_PID:
+        return column in RESULT_PID[table]
+    return column in PID_NAMES
 
 
 def _load_extensions() -> None:
