@@ -9,7 +9,8 @@ import math
 
 import pandas as pd
 import pytest
-from tests.app.disclosure_attacks import Attacker
+
+from .disclosure_attacks import Attacker
 
 pytestmark = pytest.mark.integration
 

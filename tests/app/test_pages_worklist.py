@@ -13,12 +13,13 @@ pytestmark = pytest.mark.acceptance
 
 
 def _audit(app, action: str) -> list[tuple]:
-    con = app.state.caremap.cursor()
-    return con.execute(
-        "SELECT username, action, target, detail, person_rows FROM app_audit WHERE action = ? "
-        "ORDER BY logged_at",
-        [action],
-    ).fetchall()
+    """The audit trail's entries for ``action``, oldest first (the trail lives in the user
+    store beside the workspace)."""
+    from caremap.app.audit import read
+
+    _, rows = read(app.state.caremap.cursor(), 1_000_000, 0)
+    keep = [r for r in reversed(rows) if r["action"] == action]
+    return [(r["username"], r["action"], r["target"], r["detail"], r["person_rows"]) for r in keep]
 
 
 def _csrf(text: str) -> str:

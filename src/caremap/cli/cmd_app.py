@@ -31,7 +31,9 @@ def _ws_file(ws_path: Path | None, must_exist: bool = False) -> Path:
     opened, so this works while `caremap serve` holds it); ``must_exist`` for commands that
     only read or change existing users, which create nothing where there is no workspace."""
     path = Path(ws_path or os.environ.get("CAREMAP_WORKSPACE") or "caremap.duckdb")
-    if must_exist and not path.exists():
+    from caremap.app.users import store_path
+
+    if must_exist and not path.exists() and not store_path(path).exists():
         raise WorkspaceError(
             f"no workspace at {path}; make one with `caremap demo`, `caremap synth` or "
             "`caremap ingest`, or give its path with -w"
